@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Tests of the test runner itself (selftests/run.sh), on the fixtures in
+# fixtures/basic: one passing, one failing, one skipping and one hanging
+# test. The kernel-splat case needs a real WARN and runs on the host side
+# (selftests/host/harness.sh), since a splat fails the whole VM run.
+
+. "$(dirname "$0")/../lib.sh"
+
+RUN=$SELFTESTS_DIR/run.sh
+FIX=$SELFTESTS_DIR/harness/fixtures
+OUT=
+RC=0
+
+run_fixtures()
+{
+	local sum
+
+	OUT=$(mktemp)
+	sum=$(mktemp)
+	defer rm -f "$OUT" "$sum"
+	"$RUN" -d "$FIX" -o "$sum" basic > "$OUT" 2>&1
+	RC=$?
+	SUMMARY_FILE=$(cat "$sum")
+	log_cmd cat "$OUT"
+}
+
+test_summary_line()
+{
+	RET=0
+	check_eq "$(tail -n 1 "$OUT")" "1 passed, 2 failed, 1 skipped" "summary line"
+	check_eq "$SUMMARY_FILE" "1 2 1" "summary file"
+	log_test "summary line counts pass, fail, skip and timeout"
+}
+
+test_failing_run_fails()
+{
+	RET=0
+	check_fail "$RC" "run.sh exited 0 with failing tests"
+	"$RUN" -d "$FIX" basic/pass.sh > /dev/null 2>&1
+	check_err $? "run.sh failed on a passing test"
+	log_test "a failing test fails the run"
+}
+
+test_timeout_reported()
+{
+	RET=0
+	grep -q '^not ok [0-9]* selftests: basic: hang.sh # TIMEOUT 3s$' "$OUT"
+	check_err $? "no TIMEOUT line"
+	busywait 3000 sh -c '! pgrep -f "trap \"\" TERM" > /dev/null'
+	check_err $? "the hanging test's child survived the timeout"
+	log_test "a hanging test is killed with its children and reported"
+}
+
+test_skip_reported()
+{
+	RET=0
+	grep -q '^ok [0-9]* selftests: basic: skip.sh # SKIP' "$OUT"
+	check_err $? "no SKIP line"
+	grep -q 'not reached' "$OUT"
+	check_fail $? "skip.sh ran past require_cmd"
+	log_test "a skip is reported as a skip"
+}
+
+test_fail_detail()
+{
+	RET=0
+	grep -q "^# not ok 2 fails on purpose" "$OUT"
+	check_err $? "subtest result not shown"
+	grep -q "values differ (got '1', want '2')" "$OUT"
+	check_err $? "check_eq message not shown"
+	log_test "subtest results and messages are shown"
+}
+
+test_unknown_test()
+{
+	RET=0
+	"$RUN" -d "$FIX" basic/nope.sh > /dev/null 2>&1
+	check_eq "$?" 2 "exit status for an unknown test"
+	log_test "an unknown test name is a usage error"
+}
+
+trap cleanup EXIT
+run_fixtures
+ALL_TESTS="test_summary_line test_failing_run_fails test_timeout_reported
+	   test_skip_reported test_fail_detail test_unknown_test"
+tests_run
+exit "$EXIT_STATUS"

@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host-side tests of the test harness: scripts/vm-run boots guests here,
+# so these run on the host (scripts/check), not in the VM. They show that
+# the exit status travels back, that a timeout kills the guest, and that
+# a kernel splat fails the run even when the command passed, and is
+# pinned on the test that caused it by selftests/run.sh.
+
+. "$(dirname "$0")/../lib.sh"
+
+VM_RUN=$REPO_DIR/scripts/vm-run
+SPLAT_KO=$SELFTESTS_DIR/harness/splat_mod/cp_splat.ko
+TMP=$(mktemp -d)
+defer rm -rf "$TMP"
+
+[ -x "$VM_RUN" ] || ktap_skip_all "no scripts/vm-run"
+[ -f "$SPLAT_KO" ] || ktap_skip_all "cp_splat.ko not built (make selftests)"
+
+vm()
+{
+	VM_RUN_QUIET=1 "$VM_RUN" --out "$TMP/out" "$@"
+}
+
+test_exit_status()
+{
+	local out
+
+	RET=0
+	out=$(cd "$REPO_DIR/selftests" && vm -- sh -c 'pwd; exit 3' 2> /dev/null)
+	check_eq "$?" 3 "exit status of the command"
+	check_eq "$out" "$REPO_DIR/selftests" "working directory in the guest"
+	grep -q 'vm-init: command exited with status 3' "$TMP/out/dmesg"
+	check_err $? "guest kernel log not saved"
+	log_test "vm-run: exit status, cwd and kernel log come back"
+}
+
+test_timeout()
+{
+	local start took err
+
+	RET=0
+	start=$(date +%s)
+	vm --timeout 20 -- sleep 600 2> "$TMP/err"
+	check_eq "$?" 124 "exit status after a timeout"
+	took=$(($(date +%s) - start))
+	[ "$took" -lt 60 ]
+	check_err $? "the timeout took ${took}s"
+	err=$(cat "$TMP/err")
+	[[ "$err" == *TIMEOUT* ]]
+	check_err $? "no clear timeout message: $err"
+	pgrep -f "vmout,path=$TMP/out" > /dev/null
+	check_fail $? "a qemu process was left behind"
+	log_test "vm-run: a hung guest is killed at the timeout"
+}
+
+test_splat_fails_run()
+{
+	local err
+
+	RET=0
+	vm -- sh -c "insmod $SPLAT_KO && echo 1 > /sys/kernel/debug/cp_splat/warn; \
+		     rmmod cp_splat; exit 0" > /dev/null 2> "$TMP/err"
+	check_fail $? "vm-run passed although the kernel WARNed"
+	err=$(cat "$TMP/err")
+	[[ "$err" == *"kernel log shows a splat"*"cp_splat.c"* ]]
+	check_err $? "no splat message: $err"
+	log_test "vm-run: a kernel WARN fails a run whose command passed"
+}
+
+test_splat_pinned_on_test()
+{
+	local out
+
+	RET=0
+	out=$(vm -- "$SELFTESTS_DIR/run.sh" -d "$SELFTESTS_DIR/harness/fixtures" splat 2> /dev/null)
+	check_fail $? "run passed although a test made the kernel WARN"
+	grep -q '^not ok [0-9]* selftests: splat: warn.sh # kernel splat' <<< "$out"
+	check_err $? "warn.sh not failed for its splat"
+	grep -q '^ok [0-9]* selftests: splat: pass.sh' <<< "$out"
+	check_err $? "pass.sh blamed for warn.sh's splat"
+	check_eq "$(tail -n 1 <<< "$out")" "1 passed, 1 failed, 0 skipped" "summary line"
+	log_test "run.sh: a splat fails the test that caused it"
+}
+
+trap cleanup EXIT
+ALL_TESTS="test_exit_status test_timeout test_splat_fails_run test_splat_pinned_on_test"
+tests_run
+exit "$EXIT_STATUS"
