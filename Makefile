@@ -5,6 +5,7 @@
 #
 #   make            modules + tools + selftest binaries
 #   make check      deps, build, the whole selftest suite in the VM
+#   make check-debug  the suite on a KASAN/lockdep/kmemleak kernel (~30 min build)
 #   make demo       each module's demo scenario in the VM
 #   make lint       checkpatch --strict, sparse, W=1 -Werror
 #   make deps       install build/VM/test dependencies (apt-get)
@@ -21,7 +22,7 @@ MODULE_DIRS := $(patsubst %/Kbuild,%,$(wildcard kmod/*/Kbuild))
 SELFTEST_BUILD := $(patsubst %/Makefile,%,$(wildcard selftests/*/Makefile))
 SPLAT_MOD := selftests/harness/splat_mod
 
-.PHONY: all modules tools selftests check demo lint deps install \
+.PHONY: all modules tools selftests check check-debug demo lint deps install \
 	modules_install clean help check-kdir
 
 all: modules tools selftests
@@ -48,6 +49,10 @@ check: deps
 	$(MAKE) all
 	scripts/check $(T)
 
+check-debug: deps
+	$(MAKE) all
+	scripts/check-debug $(T)
+
 demo: deps
 	$(MAKE) all
 	scripts/vm-run -- scripts/demo/run
@@ -70,4 +75,4 @@ clean:
 	$(foreach d,$(SELFTEST_BUILD),$(MAKE) -C $(d) clean &&) true
 
 help:
-	@sed -n '3,13s/^# \?//p' Makefile
+	@sed -n '3,12s/^# \?//p' Makefile

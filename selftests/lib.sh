@@ -20,7 +20,9 @@ ksft_skip=4
 
 SELFTESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$SELFTESTS_DIR/.." && pwd)
-KMOD_DIR=$REPO_DIR/kmod
+# Where load_module finds our .ko files: a debug-kernel build keeps its own
+# (scripts/check-debug sets CLOUDPLANE_KMOD_DIR).
+KMOD_DIR=${CLOUDPLANE_KMOD_DIR:-$REPO_DIR/kmod}
 TOOLS_DIR=$REPO_DIR/tools
 
 EXIT_STATUS=0
@@ -250,11 +252,84 @@ load_module()
 	local ko
 
 	shift
-	ko=$(find "$KMOD_DIR" "$SELFTESTS_DIR" -name "$name.ko" -print -quit 2> /dev/null)
+	ko=$(find "$KMOD_DIR" -name "$name.ko" -print -quit 2> /dev/null)
 	[ -n "$ko" ] || ktap_skip_all "$name.ko not built (run make)"
 	if grep -q "^${name//-/_} " /proc/modules; then
 		rmmod "$name" || return 1
 	fi
 	insmod "$ko" "$@" || return 1
 	defer rmmod "$name"
+}
+
+# ---- fault injection (debug kernel only) ----------------------------------
+
+FAULT_DEBUGFS=/sys/kernel/debug
+
+# fault_inject_setup: make failslab and fail_page_alloc fail only through
+# /proc/<tid>/fail-nth, and only for allocations whose call stack passes
+# through module code (the debug kernel has everything else built in, so
+# the module area holds only our modules). Skips the whole test without
+# fault injection support.
+fault_inject_setup()
+{
+	local a start
+
+	for a in failslab fail_page_alloc; do
+		[ -d "$FAULT_DEBUGFS/$a" ] ||
+			ktap_skip_all "no $a (needs the debug kernel: make check-debug)"
+	done
+	[ -w /proc/self/fail-nth ] || ktap_skip_all "no /proc/self/fail-nth"
+	[ -f "$FAULT_DEBUGFS/failslab/require-start" ] ||
+		ktap_skip_all "no stacktrace filter (FAULT_INJECTION_STACKTRACE_FILTER)"
+	# Everything above the kernel image up to the fixmap: the module area.
+	start=$(awk '$3 == "_end" { print "0x" $1 }' /proc/kallsyms)
+	[ -n "$start" ] && [ "$start" != 0x0000000000000000 ] ||
+		ktap_skip_all "cannot read _end from /proc/kallsyms"
+	for a in failslab fail_page_alloc; do
+		echo 0 > "$FAULT_DEBUGFS/$a/probability"
+		echo N > "$FAULT_DEBUGFS/$a/task-filter"
+		echo -1 > "$FAULT_DEBUGFS/$a/times"
+		echo 1 > "$FAULT_DEBUGFS/$a/verbose"
+		echo N > "$FAULT_DEBUGFS/$a/ignore-gfp-wait"
+		echo "$((start))" > "$FAULT_DEBUGFS/$a/require-start"
+		echo "$((0xffffffffff000000))" > "$FAULT_DEBUGFS/$a/require-end"
+		echo 10 > "$FAULT_DEBUGFS/$a/stacktrace-depth"
+	done
+	echo N > "$FAULT_DEBUGFS/failslab/cache-filter"
+	echo 0 > "$FAULT_DEBUGFS/fail_page_alloc/min-order"
+	echo N > "$FAULT_DEBUGFS/fail_page_alloc/ignore-gfp-highmem"
+}
+
+fault_injected_count()
+{
+	dmesg | grep -c 'FAULT_INJECTION: forcing a failure'
+}
+
+# fault_inject_each MAX CMD [ARGS...]: run CMD MAX times at most, the n-th
+# run with the n-th allocation inside our modules failing (fail-nth), until
+# a run reaches no injection point. After each run, "$FAULT_AFTER" (a
+# command, e.g. one that checks state and cleans up) runs with FAULT_RC set
+# to CMD's status; a non-zero return ends the loop and fails. Sets
+# FAULT_POINTS to the number of runs that injected a failure. Returns 0,
+# or 1 (FAULT_AFTER failed), or 2 (MAX reached).
+fault_inject_each()
+{
+	local max=$1 nth before
+
+	shift
+	FAULT_POINTS=0
+	for ((nth = 1; nth <= max; nth++)); do
+		before=$(fault_injected_count)
+		sh -c 'echo "$0" > /proc/thread-self/fail-nth && exec "$@"' \
+			"$nth" "$@" > /dev/null 2>&1
+		FAULT_RC=$?
+		if [ -n "${FAULT_AFTER:-}" ] && ! $FAULT_AFTER; then
+			log_info "fault injection: check failed after failing allocation #$nth of '$*'"
+			return 1
+		fi
+		[ "$(fault_injected_count)" -gt "$before" ] || return 0
+		FAULT_POINTS=$nth
+	done
+	log_info "fault injection: '$*' still reaching injection points after $max runs"
+	return 2
 }

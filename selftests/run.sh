@@ -4,10 +4,12 @@
 # run.sh - run cloudplane selftests and print TAP, then one summary line
 # "N passed, N failed, N skipped".
 #
-# usage: selftests/run.sh [-d BASE] [-o SUMMARY] [-l] [DIR|DIR/TEST ...]
+# usage: selftests/run.sh [-d BASE] [-o SUMMARY] [-k] [-l] [DIR|DIR/TEST ...]
 #
 #   -d BASE     directory holding the test folders (default: selftests/)
 #   -o SUMMARY  also write "pass fail skip" to SUMMARY (scripts/check reads it)
+#   -k          kmemleak: scan after each folder's tests and after unloading
+#               every module of ours at the end; each scan is a test
 #   -l          list the tests and exit
 #
 # A test is every executable file directly inside a test folder; the
@@ -22,15 +24,17 @@ set -u
 BASE=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 SUMMARY=
 LIST=0
+KMEMLEAK=0
 DEFAULT_TIMEOUT=300
 SPLAT='WARNING:|BUG:|Oops|KASAN|kmemleak:.*(leak|suspected)|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|RCU stall|detected stall|general protection|refcount_t:|blocked for more than|sleeping function called from invalid context|list_(add|del) corruption'
 
-while getopts "d:o:lh" opt; do
+while getopts "d:o:klh" opt; do
 	case $opt in
 	d) BASE=$(cd "$OPTARG" && pwd) || exit 2 ;;
 	o) SUMMARY=$OPTARG ;;
+	k) KMEMLEAK=1 ;;
 	l) LIST=1 ;;
-	*) sed -n '6,10s/^# \?//p' "$0" >&2; exit 2 ;;
+	*) sed -n '6,13s/^# \?//p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -90,12 +94,60 @@ pass=0
 fail=0
 skip=0
 n=0
-start_all=$(date +%s)
-echo "TAP version 13"
-echo "1..${#TESTS[@]}"
-for t in "${TESTS[@]}"; do
+
+KMEMLEAK_FILE=/sys/kernel/debug/kmemleak
+if [ "$KMEMLEAK" = 1 ]; then
+	if [ -w "$KMEMLEAK_FILE" ]; then
+		echo clear > "$KMEMLEAK_FILE"
+	else
+		echo "run.sh: -k: no $KMEMLEAK_FILE (kernel without kmemleak?)" >&2
+		exit 2
+	fi
+fi
+
+# kmemleak_check WHAT: two scans (objects must stay unreferenced across
+# both), then a test line; the reports are cleared for the next check.
+kmemleak_check()
+{
+	local what=$1 leaks
+
 	n=$((n + 1))
+	echo scan > "$KMEMLEAK_FILE"
+	echo scan > "$KMEMLEAK_FILE"
+	leaks=$(cat "$KMEMLEAK_FILE")
+	if [ -n "$leaks" ]; then
+		echo "$leaks" | head -n 60 | sed 's/^/# /'
+		echo "not ok $n kmemleak: $what # $(grep -c '^unreferenced object' <<< "$leaks") leak(s)"
+		fail=$((fail + 1))
+	else
+		echo "ok $n kmemleak: $what"
+		pass=$((pass + 1))
+	fi
+	echo clear > "$KMEMLEAK_FILE"
+}
+
+# Our modules (kmod/*/Kbuild obj-m names), for the final unload.
+our_modules()
+{
+	sed -n 's/^obj-m[[:space:]]*[:+]\?=[[:space:]]*\([A-Za-z0-9_-]*\)\.o.*/\1/p' \
+		"$BASE"/../kmod/*/Kbuild 2> /dev/null | tr - _
+}
+start_all=$(date +%s)
+# With -k, one more result per folder and one for the final unload.
+plan=${#TESTS[@]}
+if [ "$KMEMLEAK" = 1 ]; then
+	plan=$((plan + $(printf '%s\n' "${TESTS[@]%/*}" | sort -u | wc -l) + 1))
+fi
+echo "TAP version 13"
+echo "1..$plan"
+prev_dir=
+for t in "${TESTS[@]}"; do
 	dir=${t%/*}
+	if [ "$KMEMLEAK" = 1 ] && [ -n "$prev_dir" ] && [ "$dir" != "$prev_dir" ]; then
+		kmemleak_check "after $prev_dir"
+	fi
+	prev_dir=$dir
+	n=$((n + 1))
 	name=${t##*/}
 	to=$(dir_timeout "$dir")
 	sidfile=$(mktemp)
@@ -146,6 +198,14 @@ for t in "${TESTS[@]}"; do
 	leftover=$(ip netns list 2> /dev/null | wc -l)
 	[ "$leftover" -gt 0 ] && echo "# warning: $desc left $leftover network namespace(s)"
 done
+
+if [ "$KMEMLEAK" = 1 ]; then
+	[ -n "$prev_dir" ] && kmemleak_check "after $prev_dir"
+	for m in $(our_modules); do
+		grep -q "^$m " /proc/modules && rmmod "$m"
+	done
+	kmemleak_check "after unloading every module"
+fi
 
 echo "# total time $(($(date +%s) - start_all))s"
 [ -n "$SUMMARY" ] && echo "$pass $fail $skip" > "$SUMMARY"
