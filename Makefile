@@ -7,6 +7,8 @@
 #   make check      deps, build, the whole selftest suite in the VM
 #   make check-debug  the suite on a KASAN/lockdep/kmemleak kernel (~30 min build)
 #   make demo       each module's demo scenario in the VM
+#   make bench      every benchmark (scripts/bench/<mod>.sh) in the VM, next
+#                   to its in-kernel anchor; make bench-<mod> for one
 #   make lint       checkpatch --strict, sparse, W=1 -Werror
 #   make deps       install build/VM/test dependencies (apt-get)
 #   make install    modules, CLIs and man pages (DESTDIR, PREFIX)
@@ -53,6 +55,17 @@ check-debug: deps
 	$(MAKE) all
 	scripts/check-debug $(T)
 
+BENCHES := $(patsubst scripts/bench/%.sh,bench-%,$(wildcard scripts/bench/*.sh))
+.PHONY: bench $(BENCHES)
+bench: deps
+	$(MAKE) all
+	scripts/vm-run --mem 4G -- sh -c 'rc=0; for b in scripts/bench/*.sh; do \
+		[ -x "$$b" ] || continue; echo "== $$b"; "$$b" || rc=1; done; exit $$rc'
+
+$(BENCHES): bench-%: deps
+	$(MAKE) all
+	scripts/vm-run --mem 4G -- scripts/bench/$*.sh
+
 demo: deps
 	$(MAKE) all
 	scripts/vm-run -- scripts/demo/run
@@ -75,4 +88,4 @@ clean:
 	$(foreach d,$(SELFTEST_BUILD),$(MAKE) -C $(d) clean &&) true
 
 help:
-	@sed -n '3,12s/^# \?//p' Makefile
+	@sed -n '3,14s/^# \?//p' Makefile
