@@ -291,8 +291,8 @@ fault_inject_setup()
 		echo -1 > "$FAULT_DEBUGFS/$a/times"
 		echo 1 > "$FAULT_DEBUGFS/$a/verbose"
 		echo N > "$FAULT_DEBUGFS/$a/ignore-gfp-wait"
-		echo "$((start))" > "$FAULT_DEBUGFS/$a/require-start"
-		echo "$((0xffffffffff000000))" > "$FAULT_DEBUGFS/$a/require-end"
+		printf '%u\n' "$start" > "$FAULT_DEBUGFS/$a/require-start" || return 1
+		printf '%u\n' 0xffffffffff000000 > "$FAULT_DEBUGFS/$a/require-end" || return 1
 		echo 10 > "$FAULT_DEBUGFS/$a/stacktrace-depth"
 	done
 	echo N > "$FAULT_DEBUGFS/failslab/cache-filter"
@@ -300,36 +300,44 @@ fault_inject_setup()
 	echo N > "$FAULT_DEBUGFS/fail_page_alloc/ignore-gfp-highmem"
 }
 
-fault_injected_count()
-{
-	dmesg | grep -c 'FAULT_INJECTION: forcing a failure'
-}
+FAULT_NTH_SO=$SELFTESTS_DIR/faultinject/lib/fail_nth.so
 
-# fault_inject_each MAX CMD [ARGS...]: run CMD MAX times at most, the n-th
-# run with the n-th allocation inside our modules failing (fail-nth), until
-# a run reaches no injection point. After each run, "$FAULT_AFTER" (a
-# command, e.g. one that checks state and cleans up) runs with FAULT_RC set
-# to CMD's status; a non-zero return ends the loop and fails. Sets
-# FAULT_POINTS to the number of runs that injected a failure. Returns 0,
-# or 1 (FAULT_AFTER failed), or 2 (MAX reached).
+# fault_inject_each MAX CMD [ARGS...]: run CMD (a dynamically linked
+# program) MAX times at most, the n-th run with the n-th allocation inside
+# our modules failing, until a run makes fewer than n such allocations.
+# fail_nth.so (LD_PRELOAD) arms fail-nth after exec and reports at exit
+# whether the n-th point was reached. After each run, "$FAULT_AFTER" (a
+# command that checks state and cleans up) runs with FAULT_RC set to CMD's
+# status; a non-zero return ends the loop and fails. Sets FAULT_POINTS to
+# the number of points that failed. Returns 0, or 1 (FAULT_AFTER failed),
+# or 2 (MAX reached).
 fault_inject_each()
 {
-	local max=$1 nth before
+	local max=$1 nth report left
 
 	shift
+	[ -f "$FAULT_NTH_SO" ] || { log_info "$FAULT_NTH_SO not built"; return 1; }
+	report=$(mktemp)
 	FAULT_POINTS=0
 	for ((nth = 1; nth <= max; nth++)); do
-		before=$(fault_injected_count)
-		sh -c 'echo "$0" > /proc/thread-self/fail-nth && exec "$@"' \
-			"$nth" "$@" > /dev/null 2>&1
+		: > "$report"
+		LD_PRELOAD=$FAULT_NTH_SO FAIL_NTH=$nth FAIL_NTH_REPORT=$report \
+			"$@" > /dev/null 2>&1
 		FAULT_RC=$?
+		left=$(cat "$report")
 		if [ -n "${FAULT_AFTER:-}" ] && ! $FAULT_AFTER; then
 			log_info "fault injection: check failed after failing allocation #$nth of '$*'"
+			rm -f "$report"
 			return 1
 		fi
-		[ "$(fault_injected_count)" -gt "$before" ] || return 0
+		# Nothing left to fail: this run made fewer than nth allocations.
+		if [ -n "$left" ] && [ "$left" != 0 ]; then
+			rm -f "$report"
+			return 0
+		fi
 		FAULT_POINTS=$nth
 	done
+	rm -f "$report"
 	log_info "fault injection: '$*' still reaching injection points after $max runs"
 	return 2
 }

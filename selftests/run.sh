@@ -149,7 +149,8 @@ for t in "${TESTS[@]}"; do
 	prev_dir=$dir
 	n=$((n + 1))
 	name=${t##*/}
-	to=$(dir_timeout "$dir")
+	# Slow kernels (KASAN + lockdep under TCG) scale every timeout.
+	to=$(($(dir_timeout "$dir") * ${CLOUDPLANE_TIMEOUT_SCALE:-1}))
 	sidfile=$(mktemp)
 	before=$(kmsg_lines)
 	start=$(date +%s)

@@ -14,7 +14,7 @@
 
 require_vm
 require_root
-fault_inject_setup
+fault_inject_setup || exit 1
 
 MODS=()
 for kb in "$REPO_DIR"/kmod/*/Kbuild; do
