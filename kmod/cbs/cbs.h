@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dm-cbs: SSD cache target. Shared in-core structures; the user contract and
+ * the on-disk format are described in Documentation/cbs.rst.
+ */
+#ifndef _CBS_H
+#define _CBS_H
+
+#include <linux/bio.h>
+#include <linux/device-mapper.h>
+#include <linux/dm-bufio.h>
+#include <linux/dm-kcopyd.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#define CBS_NONE		U32_MAX
+#define CBS_MAX_CBLOCKS		BIT(31)
+#define CBS_MIN_BLOCK_SECTORS	8U
+#define CBS_MAX_BLOCK_SECTORS	2097152U
+#define CBS_NR_STREAMS		8
+#define CBS_WA_BUCKETS		1024
+#define CBS_PROTECTED_PCT	80
+
+/* eflags[] bits */
+#define CBS_E_VALID	0x01	/* the cache block holds the origin block */
+#define CBS_E_DIRTY	0x02	/* newer than the origin */
+#define CBS_E_BUSY	0x04	/* migration or commit pending: bios wait */
+#define CBS_E_PROT	0x08	/* on the protected list */
+#define CBS_E_LISTED	0x10	/* on one of the two LRU lists */
+
+enum cbs_io_mode {
+	CBS_WRITEBACK,
+	CBS_WRITETHROUGH,
+	CBS_PASSTHROUGH,
+};
+
+/* The knobs a table line or a message can set. */
+struct cbs_cfg {
+	enum cbs_io_mode mode;
+	bool cleaner;
+	bool discard_passdown;
+	u32 sequential_cutoff;		/* KiB, 0 = off */
+	u32 promote_threshold;
+	u32 migration_threshold;	/* sectors */
+	u32 dirty_low;			/* percent */
+	u32 dirty_high;
+};
+
+/* 16 bytes per cache block; lists and hash chains are cache block indexes. */
+struct cbs_entry {
+	u32 oblock;
+	u32 hnext;
+	u32 prev;
+	u32 next;
+};
+
+struct cbs_list {
+	u32 head;
+	u32 tail;
+	u32 count;
+};
+
+struct cbs_stream {
+	sector_t end;
+	u64 run;			/* sectors */
+};
+
+struct cbs_stats {
+	u64 read_hits;
+	u64 read_misses;
+	u64 write_hits;
+	u64 write_misses;
+	u64 demotions;
+	u64 promotions;
+	u64 bypassed;
+	u64 writebacks;
+	u64 cache_errors;
+	u64 origin_errors;
+};
+
+/*
+ * One per metadata device, shared by every table that names it (a reload
+ * reuses the object, never re-reads metadata the old table is changing).
+ */
+struct cbs_cache {
+	struct list_head node;		/* cbs_caches, under cbs_caches_lock */
+	unsigned int refs;
+	dev_t mdev, cdev, odev;
+	struct block_device *mbdev, *cbdev, *obdev;
+	struct mutex ti_lock;		/* protects ti */
+	struct dm_target *ti;		/* the live table, for events */
+
+	sector_t block_sectors;
+	unsigned int block_shift;
+	u32 nr_cblocks;
+	u32 nr_oblocks;
+	u32 mapping_blocks;
+
+	spinlock_t lock;		/* everything below up to commit_lock */
+	struct cbs_cfg cfg;
+	struct cbs_entry *entries;
+	u8 *eflags;
+	u32 *buckets;
+	unsigned int hash_bits;
+	u8 *filter;			/* admission tags + counts */
+	unsigned int filter_bits;
+	u32 filter_count;
+	struct cbs_list free;		/* usable now */
+	struct cbs_list pending_free;	/* usable after the next commit */
+	struct cbs_list lru[2];		/* 0 probation, 1 protected */
+	struct cbs_list promote_q;	/* BUSY entries waiting for a copy */
+	u32 nr_dirty;
+	u32 nr_valid;
+	u32 mig_sectors;		/* copies in flight */
+	u32 wb_inflight;
+	u32 wb_cursor;
+	u64 wb_failures;
+	unsigned long *mdirty[2];	/* mapping blocks to rewrite per copy */
+	bool meta_changed;
+	bool commit_wanted;
+	bool suspended;
+	bool ro;
+	bool needs_check;
+	bool flushing;
+	bool cache_failed;		/* an error since the last clear_stats */
+	bool event_pending;
+	u16 wa_inflight[CBS_WA_BUCKETS];
+	struct cbs_stream streams[CBS_NR_STREAMS];
+	unsigned int stream_next;
+	struct cbs_stats stats;
+	struct bio_list deferred;	/* reprocess through the map logic */
+	struct bio_list after_commit;	/* submit once committed */
+	struct bio_list end_after_commit; /* complete once committed */
+	struct bio_list retry_origin;	/* cache I/O failed: redo on origin */
+
+	struct mutex commit_lock;	/* serialises commits */
+	u64 generation;
+	unsigned int live_copy;
+	unsigned long *commit_bm;
+	u8 uuid[16];
+
+	struct dm_bufio_client *bufio;
+	struct dm_kcopyd_client *kc;
+	struct workqueue_struct *wq;
+	struct work_struct worker;
+	struct delayed_work waker;
+	wait_queue_head_t wait;
+	struct bio_set bs;
+};
+
+/* metadata.c */
+int cbs_md_open(struct cbs_cache *c, char **error);
+void cbs_md_close(struct cbs_cache *c);
+int cbs_md_commit(struct cbs_cache *c, bool clean);
+void cbs_md_mark(struct cbs_cache *c, u32 cblock);
+u32 cbs_md_blocks_needed(u32 nr_cblocks);
+
+/* policy.c */
+int cbs_policy_alloc(struct cbs_cache *c);
+void cbs_policy_free(struct cbs_cache *c);
+u32 cbs_lookup(struct cbs_cache *c, u32 oblock);
+void cbs_hash_insert(struct cbs_cache *c, u32 cblock);
+void cbs_hash_remove(struct cbs_cache *c, u32 cblock);
+void cbs_list_push(struct cbs_cache *c, struct cbs_list *l, u32 cblock);
+void cbs_list_del(struct cbs_cache *c, struct cbs_list *l, u32 cblock);
+u32 cbs_list_pop(struct cbs_cache *c, struct cbs_list *l);
+void cbs_lru_add(struct cbs_cache *c, u32 cblock);
+void cbs_lru_del(struct cbs_cache *c, u32 cblock);
+void cbs_lru_hit(struct cbs_cache *c, u32 cblock);
+bool cbs_admit(struct cbs_cache *c, u32 oblock);
+void cbs_admitted(struct cbs_cache *c, u32 oblock);
+bool cbs_sequential(struct cbs_cache *c, struct bio *bio);
+u32 cbs_evict(struct cbs_cache *c, u32 want);
+unsigned int cbs_ram_per_block(struct cbs_cache *c);
+
+#endif /* _CBS_H */

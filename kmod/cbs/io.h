@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* dm-cbs: per-table context, per-bio state and the data path entry points. */
+#ifndef _CBS_IO_H
+#define _CBS_IO_H
+
+#include "cbs.h"
+
+/* One per table (ti->private); the cache object may outlive it. */
+struct cbs_c {
+	struct dm_target *ti;
+	struct cbs_cache *cache;
+	struct dm_dev *mdev, *cdev, *odev;
+	u32 block_sectors;
+	struct cbs_cfg cfg;
+	unsigned int nr_words;		/* feature words, as given */
+	char *words;
+};
+
+enum cbs_pb_kind {
+	CBS_PB_NONE,
+	CBS_PB_WRITEAROUND,		/* counted in wa_inflight[bucket] */
+	CBS_PB_CACHE_READ,		/* clean: retry on origin on error */
+	CBS_PB_CACHE_NEW,		/* whole-block write allocating cblock */
+};
+
+enum cbs_after {
+	CBS_AFTER_END,			/* complete (flush, local discard) */
+	CBS_AFTER_CACHE,
+	CBS_AFTER_ORIGIN,
+};
+
+struct cbs_pb {
+	struct bvec_iter iter;		/* target-relative, for retries */
+	u32 cblock;
+	u16 bucket;
+	u8 kind;
+	u8 after;
+};
+
+int cbs_map(struct dm_target *ti, struct bio *bio);
+int cbs_end_io(struct dm_target *ti, struct bio *bio, blk_status_t *error);
+void cbs_worker(struct work_struct *work);
+void cbs_waker(struct work_struct *work);
+void cbs_kick(struct cbs_cache *c);
+void cbs_handle_deferred(struct cbs_cache *c, struct bio *bio);
+
+#endif /* _CBS_IO_H */

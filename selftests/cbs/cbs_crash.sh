@@ -1,0 +1,110 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# dm-cbs FLUSH/FUA semantics proven by replay (research F1, W1, T1): the
+# metadata, cache and origin are dm-linear slices of ONE dm-log-writes
+# device, so one log orders all three. Rounds of writes end with an fsync
+# (FLUSH) or use O_SYNC (FUA) and are followed by a mark; the log is then
+# replayed to every mark, and the replayed devices must activate and hold
+# exactly that round's data: first with writeback and commits running
+# underneath, then with the data only in dirty cache blocks.
+
+ALL_TESTS="test_replay_marks"
+
+RD_NR=5
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/cbs_lib.sh"
+
+DATA=/dev/ram3
+LOG=/dev/ram4
+REPLAY=/dev/ram0
+SCRATCH=/dev/ram2
+REPLAY_PY=$(dirname "$0")/replay_log.py
+
+# slices BASE PREFIX: md (8 MiB), ssd (16 MiB), origin (64 MiB)
+slices()
+{
+	dm_create "$2md" "0 16384 linear $1 0" &&
+		dm_create "$2ssd" "0 32768 linear $1 16384" &&
+		dm_create "$2org" "0 131072 linear $1 49152"
+}
+
+unslice()
+{
+	dm_remove "$1org"
+	dm_remove "$1ssd"
+	dm_remove "$1md"
+}
+
+# cbs_line PREFIX DIRTY_LOW DIRTY_HIGH
+cbs_line()
+{
+	echo "0 131072 cbs /dev/mapper/$1md /dev/mapper/$1ssd /dev/mapper/$1org" \
+	     "8 7 writeback sequential_cutoff 0 dirty_low $2 dirty_high $3"
+}
+
+round()
+{
+	local i=$1
+
+	shift
+	fio_job /dev/mapper/cbs0 --rw=randwrite --bs=4k --size=4M \
+		--verify=crc32c --randseed="$i" --do_verify=0 "$@" &&
+		dmsetup message lw 0 mark "r$i"
+}
+
+test_replay_marks()
+{
+	local next=0 i
+
+	RET=0
+	require_module dm-log-writes
+	dm_create lw "0 $((RAM_MB * 2048)) log-writes $DATA $LOG"
+	check_err $? "log-writes device"
+	slices /dev/mapper/lw l
+	dm_create cbs0 "$(cbs_line l 0 10)"
+	check_err $? "cbs over the logged slices"
+	round 1 --end_fsync=1
+	check_err $? "round 1 (fsync)"
+	round 2 --sync=1
+	check_err $? "round 2 (O_SYNC: FUA)"
+	# writeback off: rounds 3 and 4 leave dirty blocks behind
+	dmsetup message cbs0 0 dirty_high 100 && dmsetup message cbs0 0 dirty_low 100
+	round 3 --end_fsync=1 --loops=2
+	check_err $? "round 3 (fsync, blocks now cached and dirty)"
+	log_info "after round 3: $(dmsetup status cbs0 | cut -d' ' -f4-17)"
+	round 4 --sync=1
+	check_err $? "round 4 (FUA over dirty blocks)"
+	log_info "$(dmsetup status cbs0)"
+	dm_remove cbs0
+	unslice l
+	dm_remove lw
+	for i in 1 2 3 4; do
+		next=$(python3 "$REPLAY_PY" $LOG $REPLAY "$next" "r$i")
+		check_err $? "replay to r$i"
+		[ "$RET" = 0 ] || break
+		# activate a copy (activation writes metadata), no writeback
+		dd if=$REPLAY of=$SCRATCH bs=1M count=88 oflag=direct status=none
+		slices $SCRATCH s
+		dm_create rcbs "$(cbs_line s 100 100)"
+		check_err $? "activation at r$i"
+		if [ "$RET" = 0 ]; then
+			log_info "r$i: $(dmsetup status rcbs | cut -d' ' -f4-17)"
+			[ "$i" -lt 3 ] || [ "$(CBS=rcbs status_named dirty)" -gt 0 ]
+			check_err $? "no dirty blocks at r$i"
+			fio_job /dev/mapper/rcbs --rw=randwrite --bs=4k --size=4M \
+				--verify=crc32c --randseed="$i" --verify_only=1
+			check_err $? "data of round $i missing after replay to r$i"
+			dmsetup message rcbs 0 flush
+			check_err $? "writeback after replay to r$i"
+			dm_remove rcbs
+		fi
+		unslice s
+		[ "$RET" = 0 ] || break
+	done
+	log_test "replay to every FLUSH/FUA mark: activates, all acked data present"
+}
+
+cbs_setup
+tests_run
+exit "$EXIT_STATUS"

@@ -1,0 +1,126 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for the dm-cbs selftests (sourced after ../lib.sh, not a test).
+# Devices: three brd ram disks; the metadata is ram0, the cache a slice of
+# ram1 (CACHE_MB), the origin ram2 (optionally behind dm-delay/dm-flakey).
+
+RAM_MB=${RAM_MB:-128}
+RD_NR=${RD_NR:-3}
+CACHE_MB=${CACHE_MB:-16}
+ORIGIN_MB=${ORIGIN_MB:-128}
+BS=${BS:-8}
+DM_NAMES=()
+
+cbs_setup()
+{
+	require_root
+	require_vm
+	require_cmd dmsetup fio cmp
+	modprobe dm-mod && modprobe dm-bufio && modprobe libcrc32c ||
+		ktap_skip_all "device-mapper modules missing"
+	if grep -q '^brd ' /proc/modules; then
+		rmmod brd || ktap_skip_all "brd busy"
+	fi
+	modprobe brd rd_nr=$RD_NR rd_size=$((RAM_MB * 1024)) ||
+		ktap_skip_all "brd not available"
+	defer rmmod brd
+	load_module dm-cbs || ktap_skip_all "cannot load dm-cbs"
+	trap 'dm_remove_all; cleanup' EXIT
+	MD=/dev/ram0
+	dm_create cbs_ssd "0 $((CACHE_MB * 2048)) linear /dev/ram1 0" || exit 1
+	SSD=/dev/mapper/cbs_ssd
+	ORIGIN=/dev/ram2
+}
+
+# dm_create NAME TABLE: create a device (and its node: no udev in the VM).
+dm_create()
+{
+	dmsetup create "$1" --table "$2" || return 1
+	dmsetup mknodes "$1"
+	DM_NAMES+=("$1")
+}
+
+dm_remove()
+{
+	local i
+
+	dmsetup remove "$1" 2> /dev/null || return 1
+	for i in "${!DM_NAMES[@]}"; do
+		[ "${DM_NAMES[i]}" = "$1" ] && unset "DM_NAMES[i]"
+	done
+	return 0
+}
+
+dm_remove_all()
+{
+	local i
+
+	for ((i = ${#DM_NAMES[@]} - 1; i >= 0; i--)); do
+		[ -n "${DM_NAMES[i]:-}" ] && dmsetup remove --retry "${DM_NAMES[i]}" 2> /dev/null
+	done
+	DM_NAMES=()
+}
+
+devno()
+{
+	printf '%d:%d' "$(stat -L -c '0x%t' "$1")" "$(stat -L -c '0x%T' "$1")"
+}
+
+wipe_md()
+{
+	dd if=/dev/zero of="$MD" bs=1M count=4 oflag=direct status=none
+}
+
+# cbs_table [FEATURE WORDS...]: table line over the whole origin
+cbs_table()
+{
+	local sectors=${ORIGIN_SECTORS:-$((ORIGIN_MB * 2048))}
+
+	echo "0 $sectors cbs $MD $SSD ${ORIGIN_DEV:-$ORIGIN} $BS $# $*"
+}
+
+cbs_create()
+{
+	dm_create "${CBS:-cbs0}" "$(cbs_table "$@")"
+}
+
+# status_field N: the Nth field (1-based) of the INFO status line
+status_field()
+{
+	dmsetup status "${CBS:-cbs0}" | awk -v n="$(($1 + 3))" '{ print $n }'
+}
+
+# status_named NAME: our counters and dm-cache fields by name
+status_named()
+{
+	dmsetup status "${CBS:-cbs0}" | awk -v want="$1" '{
+		split($5, m, "/"); split($7, c, "/")
+		v["cache_used"] = c[1]; v["cache_total"] = c[2]
+		v["read_hits"] = $8; v["read_misses"] = $9
+		v["write_hits"] = $10; v["write_misses"] = $11
+		v["demotions"] = $12; v["promotions"] = $13; v["dirty"] = $14
+		i = 15; nf = $i; v["mode"] = $(i + 1); i += nf + 1
+		i += $i + 1			# core args
+		i += 1; i += $i + 1		# policy name + args
+		v["rw"] = $i; v["needs_check"] = $(i + 1)
+		v["bypassed"] = $(i + 2); v["wb_inflight"] = $(i + 3)
+		v["writebacks"] = $(i + 4); v["cache_errors"] = $(i + 5)
+		v["origin_errors"] = $(i + 6); v["ram"] = $(i + 7)
+		print v[want]
+	}'
+}
+
+# same_as_origin: the cache device reads the same as its origin (both
+# read around the page cache, which writes through dm do not update)
+same_as_origin()
+{
+	blockdev --flushbufs "${CBS_DEV:-/dev/mapper/cbs0}" "$ORIGIN"
+	cmp -s -n $((ORIGIN_MB << 20)) "${CBS_DEV:-/dev/mapper/cbs0}" "$ORIGIN"
+}
+
+# fio_job FILE [fio options]: one quiet fio job
+fio_job()
+{
+	fio --name=cbs --filename="$1" --direct=1 --ioengine=psync \
+	    --verify_state_save=0 --output-format=terse --minimal "${@:2}" > /dev/null
+}
