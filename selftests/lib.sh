@@ -244,6 +244,14 @@ cleanup()
 
 # ---- our modules ---------------------------------------------------------
 
+# our_modules: the module names of this tree, one per line (the obj-m of
+# each kmod/*/Kbuild).
+our_modules()
+{
+	sed -n 's/^obj-m[[:space:]]*[:+]\?=[[:space:]]*\([A-Za-z0-9_-]*\)\.o.*/\1/p' \
+		"$REPO_DIR"/kmod/*/Kbuild 2> /dev/null
+}
+
 # load_module NAME [PARAMS...]: insmod kmod/NAME/NAME.ko from this tree
 # (reloading it when loaded), remove it at cleanup.
 load_module()

@@ -16,12 +16,7 @@ require_vm
 require_root
 fault_inject_setup || exit 1
 
-MODS=()
-for kb in "$REPO_DIR"/kmod/*/Kbuild; do
-	[ -f "$kb" ] || continue
-	m=$(sed -n 's/^obj-m[[:space:]]*[:+]\?=[[:space:]]*\([A-Za-z0-9_-]*\)\.o.*/\1/p' "$kb")
-	[ -n "$m" ] && MODS+=("$m")
-done
+mapfile -t MODS < <(our_modules)
 [ ${#MODS[@]} -gt 0 ] || ktap_skip_all "no modules in kmod/ yet"
 
 # After each insmod: either it failed and nothing is left, or it loaded

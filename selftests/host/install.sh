@@ -20,13 +20,7 @@ MK
 KVER=${KDIR#/lib/modules/}
 KVER=${KVER%/build}
 
-# The modules of this tree: name from each kmod/*/Kbuild.
-MODS=()
-for kb in "$REPO_DIR"/kmod/*/Kbuild; do
-	[ -f "$kb" ] || continue
-	m=$(sed -n 's/^obj-m[[:space:]]*[:+]\?=[[:space:]]*\([A-Za-z0-9_-]*\)\.o.*/\1/p' "$kb")
-	[ -n "$m" ] && MODS+=("$m")
-done
+mapfile -t MODS < <(our_modules)
 [ ${#MODS[@]} -gt 0 ] || ktap_skip_all "no modules in kmod/ yet"
 
 # A copy of what git tracks (plus what is new and not ignored).
