@@ -257,7 +257,7 @@ our_modules()
 load_module()
 {
 	local name=$1
-	local ko
+	local ko dep
 
 	shift
 	ko=$(find "$KMOD_DIR" -name "$name.ko" -print -quit 2> /dev/null)
@@ -265,6 +265,10 @@ load_module()
 	if grep -q "^${name//-/_} " /proc/modules; then
 		rmmod "$name" || return 1
 	fi
+	# insmod does not load dependencies: modprobe them first.
+	for dep in $(modinfo -F depends "$ko" 2> /dev/null | tr , ' '); do
+		modprobe -q "$dep" || return 1
+	done
 	insmod "$ko" "$@" || return 1
 	defer rmmod "$name"
 }
