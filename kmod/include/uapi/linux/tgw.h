@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * tgw - tunnel gateway: generic netlink interface.
+ *
+ * Family "tgw", version 1, multicast group "config". Every command needs
+ * CAP_NET_ADMIN and acts on the caller's network namespace.
+ *
+ * Each namespace has a role (TGW_CMD_ROLE_SET):
+ *   gateway: TGW_A_ADDR is tgwip, the local end of the IPIP tunnels;
+ *            optional TGW_A_TABLE_MAX bounds the connection table.
+ *   host:    TGW_A_ADDR is hostip; one TGW_A_GATEWAY per gateway whose
+ *            tunnelled packets are accepted (1..TGW_GATEWAYS_MAX).
+ *
+ * Objects (nested attributes):
+ *   TGW_A_SERVICE  key: VIP, PORT, PROTO; SCHED, TIMEOUT{state: secs}, MSS
+ *   TGW_A_DEST     key: service key (in TGW_A_SERVICE) + HOST, VMIP, VMPORT;
+ *                  WEIGHT (0 drains)
+ *   TGW_A_CONN     PROTO, CIP:CPORT, VIP:VPORT, VMIP:VMPORT, PEER, STATE,
+ *                  TIMEOUT (remaining ms), FLAGS
+ *   TGW_A_STATS    64-bit counters; "in" is client -> VM, "out" the reverse
+ *
+ * Addresses are __be32 and ports __be16 (network byte order).
+ */
+#ifndef _UAPI_LINUX_TGW_H
+#define _UAPI_LINUX_TGW_H
+
+#define TGW_FAMILY_NAME		"tgw"
+#define TGW_FAMILY_VERSION	1
+#define TGW_MCGRP_CONFIG	"config"
+
+#define TGW_GATEWAYS_MAX	16
+#define TGW_WEIGHT_MAX		65535
+#define TGW_TIMEOUT_MAX		(7 * 24 * 3600)	/* seconds */
+
+enum tgw_role {
+	TGW_ROLE_NONE,		/* datapath off */
+	TGW_ROLE_GATEWAY,	/* VIP -> DNAT + IPIP to hosts; replies back */
+	TGW_ROLE_HOST,		/* decap to VMs; replies tunnelled back */
+	__TGW_ROLE_MAX
+};
+
+#define TGW_ROLE_MAX (__TGW_ROLE_MAX - 1)
+
+enum tgw_sched {
+	TGW_SCHED_WRR,		/* weighted round-robin */
+	TGW_SCHED_WLC,		/* weighted least-connections */
+	TGW_SCHED_MAGLEV,	/* weighted Maglev consistent hashing */
+	__TGW_SCHED_MAX
+};
+
+#define TGW_SCHED_MAX (__TGW_SCHED_MAX - 1)
+
+/* Connection states; also the attribute types inside TGW_A_SVC_TIMEOUT. */
+enum tgw_state {
+	TGW_STATE_NONE,
+	TGW_STATE_SYN_SENT,	/* client SYN seen */
+	TGW_STATE_SYN_RECV,	/* backend SYN-ACK seen */
+	TGW_STATE_ESTABLISHED,	/* handshake done (or flow picked up) */
+	TGW_STATE_FIN_WAIT,	/* one side sent FIN */
+	TGW_STATE_TIME_WAIT,	/* both sides sent FIN */
+	TGW_STATE_CLOSE,	/* RST seen */
+	TGW_STATE_UDP,		/* any UDP flow */
+	__TGW_STATE_MAX
+};
+
+#define TGW_STATE_MAX (__TGW_STATE_MAX - 1)
+
+/* Drop reasons; attribute type (reason + 1) inside TGW_A_STATS_DROPS. */
+enum tgw_drop {
+	TGW_DROP_NO_CONN,	/* tunnelled reply without a connection */
+	TGW_DROP_NO_DEST,	/* service has no usable destination */
+	TGW_DROP_TABLE_FULL,	/* table full, nothing evictable */
+	TGW_DROP_NOMEM,		/* allocation or headroom failure */
+	TGW_DROP_NO_ROUTE,	/* no route to host, gateway or client */
+	TGW_DROP_TOO_BIG,	/* DF packet over the tunnel MTU */
+	TGW_DROP_MALFORMED,	/* truncated or bad headers */
+	TGW_DROP_BAD_PEER,	/* IPIP from an unknown gateway or host */
+	TGW_DROP_CLASH,		/* reply tuple already used by another conn */
+	TGW_DROP_TTL,		/* TTL expired on the reply path */
+	__TGW_DROP_MAX
+};
+
+#define TGW_DROP_MAX (__TGW_DROP_MAX - 1)
+
+/* TGW_A_CONN_FLAGS */
+#define TGW_CONN_F_CONFIRMED	0x1	/* seen both ways: not evictable */
+#define TGW_CONN_F_FALLBACK	0x2	/* picked up mid-flow (Maglev) */
+#define TGW_CONN_F_FIN_IN	0x4	/* client sent FIN */
+#define TGW_CONN_F_FIN_OUT	0x8	/* VM sent FIN */
+
+enum tgw_cmd {
+	TGW_CMD_UNSPEC,
+	TGW_CMD_ROLE_SET,	/* do: ROLE [ADDR GATEWAY* CONN_MAX] */
+	TGW_CMD_ROLE_GET,	/* do: reply ROLE ADDR GATEWAY* CONN_* */
+	TGW_CMD_SERVICE_NEW,	/* do: SERVICE */
+	TGW_CMD_SERVICE_SET,	/* do: SERVICE (key + changed fields) */
+	TGW_CMD_SERVICE_DEL,	/* do: SERVICE key; its conns go too */
+	TGW_CMD_SERVICE_GET,	/* do: SERVICE key; dump: all */
+	TGW_CMD_DEST_NEW,	/* do: SERVICE key + DEST */
+	TGW_CMD_DEST_SET,	/* do: SERVICE key + DEST */
+	TGW_CMD_DEST_DEL,	/* do: SERVICE key + DEST key; its conns go */
+	TGW_CMD_DEST_GET,	/* dump: [SERVICE key] */
+	TGW_CMD_CONN_GET,	/* do: CONN key; dump: [CONN filter] */
+	TGW_CMD_CONN_DEL,	/* do: CONN (PROTO CIP CPORT VIP VPORT) */
+	TGW_CMD_CONN_FLUSH,	/* do: [SERVICE key] */
+	TGW_CMD_STATS_GET,	/* do: STATS of the namespace */
+	TGW_CMD_CONFIG_NTF,	/* notification: NTF_CMD + changed object */
+	__TGW_CMD_MAX
+};
+
+#define TGW_CMD_MAX (__TGW_CMD_MAX - 1)
+
+enum tgw_a {
+	TGW_A_UNSPEC,
+	TGW_A_ROLE,		/* u32 enum tgw_role */
+	TGW_A_ADDR,		/* be32 tgwip or hostip */
+	TGW_A_GATEWAY,		/* be32, multi-attr (host role) */
+	TGW_A_TABLE_MAX,	/* u32 connection table bound */
+	TGW_A_TABLE_COUNT,	/* uint */
+	TGW_A_TABLE_BYTES,	/* u32 bytes per connection incl. index */
+	TGW_A_SERVICE,		/* nest tgw_a_svc */
+	TGW_A_DEST,		/* nest tgw_a_dest */
+	TGW_A_CONN,		/* nest tgw_a_conn */
+	TGW_A_STATS,		/* nest tgw_a_stats */
+	TGW_A_NTF_CMD,		/* u8 command that caused a notification */
+	__TGW_A_MAX
+};
+
+#define TGW_A_MAX (__TGW_A_MAX - 1)
+
+enum tgw_a_svc {
+	TGW_A_SVC_UNSPEC,
+	TGW_A_SVC_VIP,		/* be32 */
+	TGW_A_SVC_PORT,		/* be16 */
+	TGW_A_SVC_PROTO,	/* u8 IPPROTO_TCP or IPPROTO_UDP */
+	TGW_A_SVC_SCHED,	/* u32 enum tgw_sched */
+	TGW_A_SVC_TIMEOUT,	/* nest: type enum tgw_state, u32 seconds */
+	TGW_A_SVC_MSS,		/* u16 SYN MSS clamp; 0: tunnel MTU - 40 */
+	TGW_A_SVC_DESTS,	/* u32 number of destinations */
+	TGW_A_SVC_STATS,	/* nest tgw_a_stats */
+	__TGW_A_SVC_MAX
+};
+
+#define TGW_A_SVC_MAX (__TGW_A_SVC_MAX - 1)
+
+enum tgw_a_dest {
+	TGW_A_DEST_UNSPEC,
+	TGW_A_DEST_HOST,	/* be32 hostip */
+	TGW_A_DEST_VMIP,	/* be32 */
+	TGW_A_DEST_VMPORT,	/* be16 */
+	TGW_A_DEST_WEIGHT,	/* u32 0..TGW_WEIGHT_MAX, 0 drains */
+	TGW_A_DEST_ACTIVE,	/* u32 established connections */
+	TGW_A_DEST_INACTIVE,	/* u32 other connections */
+	TGW_A_DEST_STATS,	/* nest tgw_a_stats */
+	__TGW_A_DEST_MAX
+};
+
+#define TGW_A_DEST_MAX (__TGW_A_DEST_MAX - 1)
+
+enum tgw_a_conn {
+	TGW_A_CONN_UNSPEC,
+	TGW_A_CONN_PROTO,	/* u8 */
+	TGW_A_CONN_CIP,		/* be32 client */
+	TGW_A_CONN_CPORT,	/* be16 */
+	TGW_A_CONN_VIP,		/* be32 */
+	TGW_A_CONN_VPORT,	/* be16 */
+	TGW_A_CONN_VMIP,	/* be32 */
+	TGW_A_CONN_VMPORT,	/* be16 */
+	TGW_A_CONN_PEER,	/* be32 hostip (gateway) or tgwip (host) */
+	TGW_A_CONN_STATE,	/* u8 enum tgw_state */
+	TGW_A_CONN_TIMEOUT,	/* u32 remaining milliseconds */
+	TGW_A_CONN_FLAGS,	/* u32 TGW_CONN_F_* */
+	__TGW_A_CONN_MAX
+};
+
+#define TGW_A_CONN_MAX (__TGW_A_CONN_MAX - 1)
+
+enum tgw_a_stats {
+	TGW_A_STATS_UNSPEC,
+	TGW_A_STATS_CONNS,	/* uint connections created */
+	TGW_A_STATS_PKTS_IN,	/* uint */
+	TGW_A_STATS_BYTES_IN,	/* uint */
+	TGW_A_STATS_PKTS_OUT,	/* uint */
+	TGW_A_STATS_BYTES_OUT,	/* uint */
+	TGW_A_STATS_DROPS,	/* nest: type enum tgw_drop + 1, uint */
+	TGW_A_STATS_EVICTED,	/* uint connections evicted when full */
+	__TGW_A_STATS_MAX
+};
+
+#define TGW_A_STATS_MAX (__TGW_A_STATS_MAX - 1)
+
+#endif /* _UAPI_LINUX_TGW_H */

@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tgw: services (VIP:port/proto) and their destinations (hostip, vmip,
+ * vmport, weight).
+ *
+ * Writers hold tn->cfg_lock; the datapath reads under RCU. Removing a
+ * destination (or a service) first makes it unusable for new flows, waits
+ * for the datapath to let go of it, then deletes its connections: packets
+ * of those flows are then scheduled again (SYN) or handled as unknown
+ * mid-stream flows (Maglev fallback to a remaining destination).
+ */
+#include <linux/jhash.h>
+#include <linux/slab.h>
+
+#include "tgw.h"
+
+#define TGW_SVC_MAX		4096	/* per namespace */
+#define TGW_DEST_MAX		650	/* per service: Maglev M > 100 * N */
+
+static u32 tgw_svc_hash(__be32 vip, __be16 port, u8 proto)
+{
+	return jhash_3words((__force u32)vip, (__force u32)port, proto, 0) &
+	       ((1 << TGW_SVC_HASH_BITS) - 1);
+}
+
+void tgw_service_init_net(struct tgw_net *tn)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(tn->svc_hash); i++)
+		INIT_HLIST_HEAD(&tn->svc_hash[i]);
+}
+
+/* Under RCU or tn->cfg_lock. */
+struct tgw_service *tgw_service_find(struct tgw_net *tn, __be32 vip,
+				     __be16 port, u8 proto)
+{
+	u32 h = tgw_svc_hash(vip, port, proto);
+	struct tgw_service *svc;
+
+	hlist_for_each_entry_rcu(svc, &tn->svc_hash[h], hnode,
+				 lockdep_is_held(&tn->cfg_lock))
+		if (svc->vip == vip && svc->port == port &&
+		    svc->proto == proto)
+			return svc;
+	return NULL;
+}
+
+static void tgw_dest_free_rcu(struct rcu_head *head)
+{
+	struct tgw_dest *d = container_of(head, struct tgw_dest, rcu);
+
+	tgw_stats_free(d->stats);
+	kfree(d);
+}
+
+static void tgw_service_free_rcu(struct rcu_head *head)
+{
+	struct tgw_service *svc = container_of(head, struct tgw_service, rcu);
+
+	tgw_stats_free(svc->stats);
+	kfree(svc);
+}
+
+struct tgw_service *tgw_service_new(struct tgw_net *tn,
+				    struct tgw_service *tmpl,
+				    struct netlink_ext_ack *extack)
+{
+	struct tgw_service *svc;
+	int err = -ENOMEM;
+
+	lockdep_assert_held(&tn->cfg_lock);
+	if (tgw_service_find(tn, tmpl->vip, tmpl->port, tmpl->proto)) {
+		NL_SET_ERR_MSG_MOD(extack, "service already exists");
+		return ERR_PTR(-EEXIST);
+	}
+	if (tn->nsvc >= TGW_SVC_MAX) {
+		NL_SET_ERR_MSG_MOD(extack, "too many services");
+		return ERR_PTR(-ENOSPC);
+	}
+	svc = kmemdup(tmpl, sizeof(*svc), GFP_KERNEL);
+	if (!svc)
+		goto out_nomem;
+	INIT_LIST_HEAD(&svc->dests);
+	svc->ndests = 0;
+	RCU_INIT_POINTER(svc->sched_priv, NULL);
+	RCU_INIT_POINTER(svc->maglev, NULL);
+	svc->ops = tgw_sched_get(svc->sched);
+	svc->stats = tgw_stats_alloc();
+	if (!svc->stats)
+		goto out_free;
+	err = tgw_sched_update(svc);
+	if (err)
+		goto out_free_stats;
+	hlist_add_head_rcu(&svc->hnode, &tn->svc_hash[tgw_svc_hash(svc->vip,
+								   svc->port,
+								   svc->proto)]);
+	tn->nsvc++;
+	tn->cfg_gen++;
+	return svc;
+
+out_free_stats:
+	tgw_stats_free(svc->stats);
+out_free:
+	kfree(svc);
+out_nomem:
+	NL_SET_ERR_MSG_MOD(extack, "out of memory");
+	return ERR_PTR(err);
+}
+
+int tgw_service_set(struct tgw_net *tn, struct tgw_service *svc,
+		    struct tgw_service *tmpl, const bool *set_timeout,
+		    bool set_sched, bool set_mss,
+		    struct netlink_ext_ack *extack)
+{
+	const struct tgw_sched_ops *old = svc->ops;
+	int i, err;
+
+	lockdep_assert_held(&tn->cfg_lock);
+	if (set_sched && tmpl->sched != svc->sched) {
+		const struct tgw_sched_ops *ops = tgw_sched_get(tmpl->sched);
+
+		/* Build the new state first: readers see either scheduler. */
+		err = ops->update ? ops->update(svc) : 0;
+		if (err) {
+			NL_SET_ERR_MSG_MOD(extack, "out of memory");
+			return err;
+		}
+		WRITE_ONCE(svc->ops, ops);
+		svc->sched = tmpl->sched;
+		if (old->release)
+			old->release(svc);
+	}
+	for (i = 0; i < __TGW_STATE_MAX; i++)
+		if (set_timeout[i])
+			WRITE_ONCE(svc->timeout[i], tmpl->timeout[i]);
+	if (set_mss)
+		WRITE_ONCE(svc->mss, tmpl->mss);
+	tn->cfg_gen++;
+	return 0;
+}
+
+static bool tgw_conn_of_svc(const struct tgw_conn *c, const void *arg)
+{
+	return c->dest && c->dest->svc == arg;
+}
+
+static bool tgw_conn_of_dest(const struct tgw_conn *c, const void *arg)
+{
+	return c->dest == arg;
+}
+
+static void tgw_service_release(struct tgw_service *svc)
+{
+	struct tgw_dest *d, *tmp;
+
+	if (svc->ops->release)
+		svc->ops->release(svc);
+	tgw_maglev_release(svc);
+	list_for_each_entry_safe(d, tmp, &svc->dests, list) {
+		list_del_rcu(&d->list);
+		call_rcu(&d->rcu, tgw_dest_free_rcu);
+	}
+	call_rcu(&svc->rcu, tgw_service_free_rcu);
+}
+
+static void tgw_service_unhash(struct tgw_net *tn, struct tgw_service *svc)
+{
+	struct tgw_dest *d;
+
+	hlist_del_init_rcu(&svc->hnode);
+	list_for_each_entry(d, &svc->dests, list)
+		WRITE_ONCE(d->dead, true);
+	tn->nsvc--;
+	tn->cfg_gen++;
+}
+
+void tgw_service_del(struct tgw_net *tn, struct tgw_service *svc)
+{
+	lockdep_assert_held(&tn->cfg_lock);
+	tgw_service_unhash(tn, svc);
+	synchronize_rcu();	/* no packet still schedules to it */
+	tgw_conn_flush(tn, tgw_conn_of_svc, svc);
+	tgw_service_release(svc);
+}
+
+/* Remove every service: netns exit (hooks already gone) or role reset. */
+void tgw_service_flush_all(struct tgw_net *tn)
+{
+	struct tgw_service *svc;
+	struct hlist_node *tmp;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(tn->svc_hash); i++)
+		hlist_for_each_entry_safe(svc, tmp, &tn->svc_hash[i], hnode)
+			tgw_service_unhash(tn, svc);
+	synchronize_rcu();
+	tgw_conn_flush(tn, NULL, NULL);
+	for (i = 0; i < ARRAY_SIZE(tn->svc_hash); i++)
+		hlist_for_each_entry_safe(svc, tmp, &tn->svc_hash[i], hnode)
+			tgw_service_release(svc);
+}
+
+struct tgw_dest *tgw_dest_find(struct tgw_service *svc, __be32 host,
+			       __be32 vmip, __be16 vmport)
+{
+	struct tgw_dest *d;
+
+	list_for_each_entry_rcu(d, &svc->dests, list, true)
+		if (d->host == host && d->vmip == vmip && d->vmport == vmport)
+			return d;
+	return NULL;
+}
+
+struct tgw_dest *tgw_dest_new(struct tgw_net *tn, struct tgw_service *svc,
+			      __be32 host, __be32 vmip, __be16 vmport,
+			      u32 weight, struct netlink_ext_ack *extack)
+{
+	struct tgw_dest *d;
+	int err;
+
+	lockdep_assert_held(&tn->cfg_lock);
+	if (tgw_dest_find(svc, host, vmip, vmport)) {
+		NL_SET_ERR_MSG_MOD(extack, "destination already exists");
+		return ERR_PTR(-EEXIST);
+	}
+	if (svc->ndests >= TGW_DEST_MAX) {
+		NL_SET_ERR_MSG_MOD(extack, "too many destinations in service");
+		return ERR_PTR(-ENOSPC);
+	}
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		goto out_nomem;
+	d->stats = tgw_stats_alloc();
+	if (!d->stats)
+		goto out_free;
+	d->svc = svc;
+	d->host = host;
+	d->vmip = vmip;
+	d->vmport = vmport;
+	d->weight = weight;
+	list_add_tail_rcu(&d->list, &svc->dests);
+	svc->ndests++;
+	err = tgw_sched_update(svc);
+	if (err) {
+		list_del_rcu(&d->list);
+		svc->ndests--;
+		tgw_sched_update(svc);
+		call_rcu(&d->rcu, tgw_dest_free_rcu);
+		goto out_nomem;
+	}
+	tn->cfg_gen++;
+	return d;
+
+out_free:
+	kfree(d);
+out_nomem:
+	NL_SET_ERR_MSG_MOD(extack, "out of memory");
+	return ERR_PTR(-ENOMEM);
+}
+
+int tgw_dest_set_weight(struct tgw_net *tn, struct tgw_dest *d, u32 weight,
+			struct netlink_ext_ack *extack)
+{
+	u32 old = d->weight;
+	int err;
+
+	lockdep_assert_held(&tn->cfg_lock);
+	WRITE_ONCE(d->weight, weight);
+	err = tgw_sched_update(d->svc);
+	if (err) {
+		WRITE_ONCE(d->weight, old);
+		tgw_sched_update(d->svc);
+		NL_SET_ERR_MSG_MOD(extack, "out of memory");
+		return err;
+	}
+	tn->cfg_gen++;
+	return 0;
+}
+
+void tgw_dest_del(struct tgw_net *tn, struct tgw_dest *d)
+{
+	struct tgw_service *svc = d->svc;
+
+	lockdep_assert_held(&tn->cfg_lock);
+	WRITE_ONCE(d->dead, true);
+	list_del_rcu(&d->list);
+	svc->ndests--;
+	/* On failure the old tables stay, and skip the dead destination. */
+	tgw_sched_update(svc);
+	synchronize_rcu();
+	tgw_conn_flush(tn, tgw_conn_of_dest, d);
+	call_rcu(&d->rcu, tgw_dest_free_rcu);
+	tn->cfg_gen++;
+}
