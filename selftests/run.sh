@@ -26,7 +26,8 @@ SUMMARY=
 LIST=0
 KMEMLEAK=0
 DEFAULT_TIMEOUT=300
-SPLAT='WARNING:|BUG:|Oops|KASAN|kmemleak:.*(leak|suspected)|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|RCU stall|detected stall|general protection|refcount_t:|blocked for more than|sleeping function called from invalid context|list_(add|del) corruption'
+# The same splat pattern as scripts/vm-run.
+SPLAT=$(cat "$BASE/../scripts/vm/splat.re")
 
 while getopts "d:o:klh" opt; do
 	case $opt in
