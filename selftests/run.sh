@@ -27,7 +27,7 @@ LIST=0
 KMEMLEAK=0
 DEFAULT_TIMEOUT=300
 # The same splat pattern as scripts/vm-run.
-SPLAT=$(cat "$BASE/../scripts/vm/splat.re")
+SPLAT=$(grep -v "^#" "$BASE/../scripts/vm/splat.re")
 
 while getopts "d:o:klh" opt; do
 	case $opt in
