@@ -5,7 +5,8 @@
 # so these run on the host (scripts/check), not in the VM. They show that
 # the exit status travels back, that a timeout kills the guest, and that
 # a kernel splat fails the run even when the command passed, and is
-# pinned on the test that caused it by selftests/run.sh.
+# pinned on the test that caused it by selftests/run.sh, and that a splat
+# while booting makes vm-run boot again instead of running the command.
 
 . "$(dirname "$0")/../lib.sh"
 
@@ -68,6 +69,25 @@ test_splat_fails_run()
 	log_test "vm-run: a kernel WARN fails a run whose command passed"
 }
 
+test_boot_splat_reboots()
+{
+	local err
+
+	RET=0
+	# The command line is in the kernel log: a splat pattern on it looks
+	# like a splat at boot, on every boot.
+	VM_APPEND="cp_harness=WARNING:" vm --timeout 300 -- true > /dev/null 2> "$TMP/err"
+	check_fail $? "vm-run passed although every boot splatted"
+	err=$(cat "$TMP/err")
+	[[ "$err" == *"boot 2: the kernel splatted or died while booting"*"3 boots out of 3"* ]]
+	check_err $? "no reboot, or no clear message: $err"
+	[ -f "$TMP/out/bootsplat.1" ] && [ -f "$TMP/out/console.log.boot1" ]
+	check_err $? "the first boot's logs were not kept"
+	[ ! -f "$TMP/out/rc" ]
+	check_err $? "the command ran on a kernel that splatted while booting"
+	log_test "vm-run: a splat while booting is retried, never blamed on the command"
+}
+
 test_splat_pinned_on_test()
 {
 	local out
@@ -84,6 +104,7 @@ test_splat_pinned_on_test()
 }
 
 trap cleanup EXIT
-ALL_TESTS="test_exit_status test_timeout test_splat_fails_run test_splat_pinned_on_test"
+ALL_TESTS="test_exit_status test_timeout test_splat_fails_run test_splat_pinned_on_test
+	   test_boot_splat_reboots"
 tests_run
 exit "$EXIT_STATUS"
