@@ -2,6 +2,10 @@
 /*
  * Notifications to the "events" multicast group: violations (rate-limited
  * per port) and learned-binding changes. Sent only when someone listens.
+ *
+ * The violation rate is the event_rate module parameter, read at every
+ * event: a change applies at once to the existing ports, whose ratelimit
+ * burst follows it (___ratelimit() reads burst with READ_ONCE()).
  */
 #include <net/genetlink.h>
 
@@ -38,6 +42,15 @@ static bool netagent_listening(const struct netagent_port *port)
 	return genl_has_listeners(&netagent_genl_family, dev_net(port->dev), 0);
 }
 
+static bool netagent_event_ratelimit(struct netagent_port *port)
+{
+	int rate = READ_ONCE(netagent_event_rate);
+
+	if (unlikely(READ_ONCE(port->event_rs.burst) != rate))
+		WRITE_ONCE(port->event_rs.burst, rate);
+	return __ratelimit(&port->event_rs);
+}
+
 /* Called from the data path (BH context). */
 void netagent_event_violation(struct netagent_port *port,
 			      const struct sk_buff *skb,
@@ -47,7 +60,7 @@ void netagent_event_violation(struct netagent_port *port,
 	struct sk_buff *msg;
 	void *hdr;
 
-	if (!netagent_listening(port) || !__ratelimit(&port->event_rs))
+	if (!netagent_listening(port) || !netagent_event_ratelimit(port))
 		return;
 	msg = netagent_event_new(port, NETAGENT_CMD_VIOLATION_NTF, &hdr,
 				 GFP_ATOMIC);
@@ -66,7 +79,8 @@ void netagent_event_violation(struct netagent_port *port,
 
 void netagent_event_binding(struct netagent_port *port,
 			    const struct netagent_addr *addr,
-			    enum netagent_binding_event event, gfp_t gfp)
+			    enum netagent_binding_event event,
+			    enum netagent_binding_reason reason, gfp_t gfp)
 {
 	struct sk_buff *msg;
 	void *hdr;
@@ -77,6 +91,7 @@ void netagent_event_binding(struct netagent_port *port,
 	if (!msg)
 		return;
 	if (nla_put_u32(msg, NETAGENT_A_PORT_BINDING_EVENT, event) ||
+	    nla_put_u32(msg, NETAGENT_A_PORT_BINDING_REASON, reason) ||
 	    netagent_nl_put_addr(msg, addr)) {
 		nlmsg_free(msg);
 		return;

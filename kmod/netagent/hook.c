@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Netfilter netdev hooks of a protected port: ingress (frames from the
- * VM: check, count, drop) and, in learn mode, egress (frames to the VM:
+ * VM: check, count, drop; in learn mode the VM's DHCP RELEASE/DECLINE
+ * revoke its bindings) and, in learn mode, egress (frames to the VM:
  * DHCP replies feed the learner; never dropped).
  */
 #include <linux/skbuff.h>
@@ -31,8 +32,11 @@ unsigned int netagent_ingress_hook(void *priv, struct sk_buff *skb,
 	pol = rcu_dereference(port->policy);
 	reason = netagent_check(pol, skb);
 	netagent_count(port, reason);
-	if (likely(!reason))
+	if (likely(!reason)) {
+		if (unlikely(pol->mode == NETAGENT_MODE_LEARN))
+			netagent_learn_from_vm(port, pol, skb);
 		return NF_ACCEPT;
+	}
 	netagent_event_violation(port, skb, pol, reason);
 	if (pol->mode == NETAGENT_MODE_MONITOR)
 		return NF_ACCEPT;

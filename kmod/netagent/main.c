@@ -23,7 +23,7 @@ static int mode_set(const char *val, const struct kernel_param *kp)
 		return ret;
 	if (v > NETAGENT_MODE_MAX)
 		return -ERANGE;
-	*(unsigned int *)kp->arg = v;
+	WRITE_ONCE(*(unsigned int *)kp->arg, v);
 	return 0;
 }
 
@@ -35,9 +35,28 @@ static const struct kernel_param_ops mode_ops = {
 module_param_cb(default_mode, &mode_ops, &netagent_default_mode, 0644);
 MODULE_PARM_DESC(default_mode,
 		 "mode of new ports without a mode: 0 enforce, 1 learn, 2 monitor");
-module_param_named(event_rate, netagent_event_rate, uint, 0644);
+static int rate_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+	int ret;
+
+	ret = kstrtouint(val, 0, &v);
+	if (ret)
+		return ret;
+	if (v > INT_MAX)
+		return -ERANGE;
+	WRITE_ONCE(*(unsigned int *)kp->arg, v);
+	return 0;
+}
+
+static const struct kernel_param_ops rate_ops = {
+	.set = rate_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(event_rate, &rate_ops, &netagent_event_rate, 0644);
 MODULE_PARM_DESC(event_rate,
-		 "violation events per second and port (new ports), 0: none");
+		 "violation events per second and port (all ports, at once), 0: none");
 
 static int __init netagent_init(void)
 {

@@ -19,12 +19,17 @@
 struct genl_info;
 struct netlink_ext_ack;
 
-/* One allowed address or prefix; learned entries expire. */
+/*
+ * One allowed address or prefix; learned entries expire. A learned entry
+ * revoked by DHCP is expired in place (no allocation in the data path)
+ * and marked, so the garbage collector does not report it twice.
+ */
 struct netagent_addr {
 	unsigned long expires;		/* jiffies, learned only; READ/WRITE_ONCE */
 	u8 family;			/* AF_INET or AF_INET6 */
 	u8 plen;
 	bool learned;
+	bool revoked;			/* learned only; under netagent_port.lock */
 	union {
 		struct {
 			__be32 addr;
@@ -35,8 +40,8 @@ struct netagent_addr {
 };
 
 /*
- * A port's policy. Never modified once published (except the expiry of
- * learned entries): every change builds a new copy and swaps the pointer
+ * A port's policy. Never modified once published (except the expiry and
+ * revoked mark of learned entries): every change builds a new copy and swaps the pointer
  * under netagent_port.lock, the old copy goes through kfree_rcu().
  */
 struct netagent_policy {
@@ -107,6 +112,7 @@ struct netagent_policy *netagent_policy_dup(const struct netagent_policy *old,
 					    unsigned int n_addrs, gfp_t gfp);
 void netagent_policy_set_mac(struct netagent_policy *pol, const u8 *mac);
 unsigned int netagent_policy_n_learned(const struct netagent_policy *pol);
+bool netagent_addr_live(const struct netagent_addr *a);
 bool netagent_policy_has_v4(const struct netagent_policy *pol, __be32 addr);
 bool netagent_policy_has_v6(const struct netagent_policy *pol,
 			    const struct in6_addr *addr);
@@ -126,6 +132,9 @@ unsigned int netagent_egress_hook(void *priv, struct sk_buff *skb,
 
 /* learn.c */
 void netagent_learn_skb(struct netagent_port *port, struct sk_buff *skb);
+void netagent_learn_from_vm(struct netagent_port *port,
+			    const struct netagent_policy *pol,
+			    struct sk_buff *skb);
 void netagent_gc_work(struct work_struct *work);
 
 /* events.c */
@@ -135,7 +144,8 @@ void netagent_event_violation(struct netagent_port *port,
 			      enum netagent_reason reason);
 void netagent_event_binding(struct netagent_port *port,
 			    const struct netagent_addr *addr,
-			    enum netagent_binding_event event, gfp_t gfp);
+			    enum netagent_binding_event event,
+			    enum netagent_binding_reason reason, gfp_t gfp);
 
 /* netlink.c */
 extern struct genl_family netagent_genl_family;

@@ -158,13 +158,14 @@ static int netagent_nl_addr(const struct nlattr *nest, struct netagent_addr *a,
 /*
  * Build a port policy from the request: @old (or the defaults) with the
  * given attributes applied. Learned bindings are merged in by
- * netagent_port_replace().
+ * netagent_port_replace(). @flush is only for port-set: info->attrs of
+ * port-add ends before NETAGENT_A_PORT_FLUSH.
  */
 static struct netagent_policy *netagent_nl_policy(struct genl_info *info,
-						  const struct netagent_policy *old)
+						  const struct netagent_policy *old,
+						  bool flush)
 {
 	const struct nlattr *head = genlmsg_data(info->genlhdr);
-	bool flush = info->attrs[NETAGENT_A_PORT_FLUSH];
 	int len = genlmsg_len(info->genlhdr), rem, ret;
 	unsigned int n_addrs = 0, n_types = 0, i, j;
 	struct netagent_policy *pol;
@@ -263,7 +264,7 @@ static int netagent_nl_port_add_doit(struct sk_buff *skb, struct genl_info *info
 		ret = -EEXIST;
 		goto out_unlock;
 	}
-	pol = netagent_nl_policy(info, NULL);
+	pol = netagent_nl_policy(info, NULL, false);
 	if (IS_ERR(pol)) {
 		ret = PTR_ERR(pol);
 		goto out_unlock;
@@ -287,7 +288,8 @@ static int netagent_nl_port_set_doit(struct sk_buff *skb, struct genl_info *info
 		ret = PTR_ERR(port);
 		goto out_unlock;
 	}
-	pol = netagent_nl_policy(info, rtnl_dereference(port->policy));
+	pol = netagent_nl_policy(info, rtnl_dereference(port->policy),
+				 info->attrs[NETAGENT_A_PORT_FLUSH]);
 	if (IS_ERR(pol)) {
 		ret = PTR_ERR(pol);
 		goto out_unlock;
@@ -351,9 +353,13 @@ static int netagent_nl_fill_policy(struct sk_buff *skb,
 	    nla_put_u32(skb, NETAGENT_A_PORT_MODE, pol->mode) ||
 	    nla_put_u8(skb, NETAGENT_A_PORT_ALLOW_VLAN, pol->allow_vlan))
 		return -EMSGSIZE;
-	for (i = 0; i < pol->n_addrs; i++)
+	for (i = 0; i < pol->n_addrs; i++) {
+		/* expired or revoked, not collected yet: gone already */
+		if (!netagent_addr_live(&pol->addrs[i]))
+			continue;
 		if (netagent_nl_put_addr(skb, &pol->addrs[i]))
 			return -EMSGSIZE;
+	}
 	for (i = 0; i < pol->n_ethertypes; i++)
 		if (nla_put_u16(skb, NETAGENT_A_PORT_ETHERTYPE,
 				ntohs(pol->ethertypes[i])))
@@ -424,8 +430,10 @@ static int netagent_nl_get_doit(struct sk_buff *skb, struct genl_info *info)
 	int ret;
 
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
+	if (!msg) {
+		NL_SET_ERR_MSG_MOD(info->extack, "out of memory");
 		return -ENOMEM;
+	}
 	rtnl_lock();
 	port = netagent_nl_port(info);
 	if (IS_ERR(port)) {

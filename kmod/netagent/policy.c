@@ -89,7 +89,8 @@ unsigned int netagent_policy_n_learned(const struct netagent_policy *pol)
 	return n;
 }
 
-static bool netagent_addr_live(const struct netagent_addr *a)
+/* Configured, or learned and neither expired nor revoked. */
+bool netagent_addr_live(const struct netagent_addr *a)
 {
 	return !a->learned || time_before(jiffies, READ_ONCE(a->expires));
 }

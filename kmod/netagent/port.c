@@ -92,18 +92,20 @@ int netagent_port_add(struct netagent_net *nn, struct net_device *dev,
 	ASSERT_RTNL();
 	port = kzalloc(sizeof(*port), GFP_KERNEL);
 	if (!port) {
+		NL_SET_ERR_MSG_MOD(extack, "out of memory");
 		kfree(pol);
 		return -ENOMEM;
 	}
 	port->stats = netdev_alloc_pcpu_stats(struct netagent_pcpu_stats);
 	if (!port->stats) {
+		NL_SET_ERR_MSG_MOD(extack, "out of memory");
 		ret = -ENOMEM;
 		goto err_free_port;
 	}
 	port->dev = dev;
 	port->nn = nn;
 	spin_lock_init(&port->lock);
-	ratelimit_state_init(&port->event_rs, HZ, netagent_event_rate);
+	ratelimit_state_init(&port->event_rs, HZ, READ_ONCE(netagent_event_rate));
 	ratelimit_set_flags(&port->event_rs, RATELIMIT_MSG_ON_RELEASE);
 	RCU_INIT_POINTER(port->policy, pol);
 	netagent_hook_init(&port->ingress_ops, port, NF_NETDEV_INGRESS,
@@ -116,6 +118,8 @@ int netagent_port_add(struct netagent_net *nn, struct net_device *dev,
 		if (ret == -EBUSY) {
 			NL_SET_ERR_MSG_MOD(extack, "device is already protected");
 			ret = -EEXIST;
+		} else {
+			NL_SET_ERR_MSG_MOD(extack, "out of memory");
 		}
 		goto err_free_stats;
 	}
@@ -186,8 +190,8 @@ int netagent_port_replace(struct netagent_port *port,
 			  struct netagent_policy *pol,
 			  struct netlink_ext_ack *extack)
 {
+	bool learn = pol->mode == NETAGENT_MODE_LEARN, egress = port->egress_on;
 	struct netagent_policy *old, *new;
-	bool learn = pol->mode == NETAGENT_MODE_LEARN;
 	int ret;
 
 	ASSERT_RTNL();
@@ -208,6 +212,8 @@ int netagent_port_replace(struct netagent_port *port,
 					   "too many addresses with the learned bindings");
 		else
 			NL_SET_ERR_MSG_MOD(extack, "out of memory");
+		/* all or nothing: the egress hook as before */
+		netagent_port_egress(port, egress, NULL);
 		goto err_free;
 	}
 	rcu_assign_pointer(port->policy, new);

@@ -33,7 +33,7 @@ test_fdb_not_poisoned()
 {
 	RET=0
 	na_send eth_spoof_ipv4 eth_spoof_eapol eth_spoof_bpdu
-	bridge fdb show br br0 | grep -i "$VIC_MAC" | grep -q "dev p1"
+	bridge -n "$HV" fdb show br br0 | grep -i "$VIC_MAC" | grep -q "dev p1"
 	check_fail $? "victim MAC learned on the VM port"
 	log_test "spoofed frames never reach FDB learning (T2)"
 }

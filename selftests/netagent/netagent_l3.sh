@@ -137,7 +137,7 @@ test_shared_skb()
 	local pid
 
 	RET=0
-	"$NA_PKT" count p1 4000 > /dev/null &
+	hv "$NA_PKT" count p1 4000 > /dev/null &
 	pid=$!
 	sleep 0.5
 	expect_all_drop ipv4-src ipv4_spoof jumbo_spoof

@@ -13,6 +13,7 @@ ALL_TESTS="
 	test_monitor_mode
 	test_wide_prefixes
 	test_events
+	test_event_rate_knob
 	test_del_under_traffic
 	test_unregister_under_traffic
 	test_unload_under_traffic
@@ -119,7 +120,7 @@ test_events()
 	RET=0
 	out=$(mktemp)
 	defer rm -f "$out"
-	na_ctl monitor > "$out" &
+	ip netns exec "$HV" "$NACTL" monitor > "$out" &
 	pid=$!
 	sleep 0.5
 	na_send ipv4_spoof
@@ -136,7 +137,7 @@ test_events()
 	[ "$n" -ge 1 ] && [ "$n" -le 20 ]
 	check_err $? "60 violations gave $n events (rate limit 10/s)"
 
-	na_ctl -j monitor > "$out" &
+	ip netns exec "$HV" "$NACTL" -j monitor > "$out" &
 	pid=$!
 	sleep 0.5
 	na_send eth_spoof_ipv4
@@ -147,6 +148,62 @@ test_events()
 	head -n 1 "$out" | "$PYTHON" -c 'import json, sys; e = json.load(sys.stdin); assert e["event"] == "violation" and e["ifname"] == "p1"'
 	check_err $? "bad JSON event: $(head -n 1 "$out")"
 	log_test "violation events on the mcast group, rate-limited per port"
+}
+
+# probe_event FILE: a violation, seen by the monitor writing FILE
+probe_event()
+{
+	na_send eth_spoof_ipv4 > /dev/null
+	grep -q "reason eth-src" "$1"
+}
+
+# events_for RATE N: N spoofed frames with event_rate RATE; prints how many
+# violation events the (existing) port p1 sent
+events_for()
+{
+	local out pid i frames=()
+
+	out=$(mktemp)
+	for i in $(seq 1 "$2"); do
+		frames+=(arp_sha_spoof_reply)
+	done
+	echo 10 > /sys/module/netagent/parameters/event_rate
+	ip netns exec "$HV" "$NACTL" monitor > "$out" &
+	pid=$!
+	busywait 10000 probe_event "$out" || echo "# monitor not listening" >&2
+	sleep 1.1	# a fresh ratelimit window
+	echo "$1" > /sys/module/netagent/parameters/event_rate
+	na_send "${frames[@]}"
+	sleep 0.5
+	kill "$pid"
+	wait "$pid" 2> /dev/null
+	grep -c "reason arp-sha" "$out"
+	rm -f "$out"
+}
+
+test_event_rate_knob()
+{
+	local n rate0
+
+	RET=0
+	rate0=$(cat /sys/module/netagent/parameters/event_rate)
+	defer sh -c "echo $rate0 > /sys/module/netagent/parameters/event_rate"
+	na_ctl port show p1 > /dev/null
+	check_err $? "p1 is not protected"
+	n=$(events_for 2 40)
+	[ "$n" -ge 1 ] && [ "$n" -le 4 ]
+	check_err $? "event_rate 2 on an existing port: 40 violations gave $n events"
+	n=$(events_for 0 20)
+	check_eq "$n" 0 "event_rate 0 on an existing port"
+	n=$(events_for 30 40)
+	[ "$n" -ge 20 ]
+	check_err $? "event_rate 30 on an existing port: 40 violations gave $n events"
+	echo -1 > /sys/module/netagent/parameters/event_rate 2> /dev/null
+	check_fail $? "event_rate accepted -1"
+	echo 2147483648 > /sys/module/netagent/parameters/event_rate 2> /dev/null
+	check_fail $? "event_rate accepted 2^31"
+	echo "$rate0" > /sys/module/netagent/parameters/event_rate
+	log_test "event_rate knob applies at once to existing ports"
 }
 
 test_del_under_traffic()
@@ -169,13 +226,13 @@ test_unregister_under_traffic()
 	RET=0
 	flood 3000 ipv4_spoof ipv4_own
 	sleep 0.5
-	ip link del p1
+	ip -n "$HV" link del p1
 	check_err $? "device deletion under traffic failed"
 	wait "$FLOOD_PID"
 	na_ctl port show | grep -q p1
 	check_fail $? "port survived its device"
 	na_veth p1 "$VM" eth0 "$VM_MAC"
-	ip link set p1 master br0 up
+	ip -n "$HV" link set p1 master br0 up
 	na_protect
 	check_err $? "port add on the new device failed"
 	expect_drop ipv4_spoof ipv4-src

@@ -25,7 +25,7 @@ nl_case()
 {
 	local out err msg
 
-	out=$("$NA_NL" "$1" p1)
+	out=$(hv "$NA_NL" "$1" p1)
 	err=${out%% *}
 	msg=${out#* }
 	check_eq "$err" "$2" "$1: errno"
@@ -65,7 +65,7 @@ test_nl_bad_input()
 	na_protect
 	check_err $? "valid port add failed"
 	nl_case missing_mac -22 "missing MAC address"
-	"$NA_NL" ok p1 > /dev/null
+	hv "$NA_NL" ok p1 > /dev/null
 	nl_case duplicate -17 "device is already protected"
 	na_ctl port del p1
 	check_err $? "port del failed"
@@ -157,7 +157,7 @@ test_ynl_client()
 		log_test_skip "YAML spec drives ynl cli.py" "ynl or python3-yaml missing"
 		return
 	fi
-	"$PYTHON" "$ynl" --schema "$schema" --spec "$spec" --do port-add --json \
+	hv "$PYTHON" "$ynl" --schema "$schema" --spec "$spec" --do port-add --json \
 		'{"ifname": "p1", "mac": "020000000001", "mode": "learn",
 		  "addr": [{"ipv4": 167772161}, {"ipv6": "20010db8000000000000000000000000", "prefixlen": 64}]}' \
 		> /dev/null
@@ -165,7 +165,7 @@ test_ynl_client()
 	out=$(na_ctl port show p1)
 	check_eq "$(echo "$out" | tr '\n\t' '  ')" \
 		"p1: mac $VM_MAC mode learn  ip 10.0.0.1/32  ip 2001:db8::/64 " "ynl-added port"
-	out=$("$PYTHON" "$ynl" --schema "$schema" --spec "$spec" --dump port-get)
+	out=$(hv "$PYTHON" "$ynl" --schema "$schema" --spec "$spec" --dump port-get)
 	case $out in
 	*"'mac': '$VM_MAC'"*"'mode': 'learn'"*) ;;
 	*) check_err 1 "ynl dump: $out" ;;
@@ -182,10 +182,10 @@ test_permission()
 		return
 	fi
 	na_protect
-	setpriv --reuid=65534 --regid=65534 --clear-groups "$NACTL" port show \
+	hv setpriv --reuid=65534 --regid=65534 --clear-groups "$NACTL" port show \
 		> /dev/null 2>&1
 	check_fail $? "an unprivileged user could dump the ports"
-	setpriv --reuid=65534 --regid=65534 --clear-groups "$NACTL" port del p1 \
+	hv setpriv --reuid=65534 --regid=65534 --clear-groups "$NACTL" port del p1 \
 		> /dev/null 2>&1
 	check_fail $? "an unprivileged user could delete a port"
 	na_ctl port del p1
@@ -196,10 +196,10 @@ test_permission()
 test_release_on_unregister()
 {
 	RET=0
-	ip link add p9 type veth peer name p9b
+	ip -n "$HV" link add p9 type veth peer name p9b
 	na_ctl port add p9 mac "$VM_MAC" ip "$VM_IP"
 	check_err $? "port add p9 failed"
-	ip link del p9
+	ip -n "$HV" link del p9
 	na_ctl port show | grep -q p9
 	check_fail $? "port survived its device"
 	log_test "port released on device unregister"
@@ -221,6 +221,8 @@ test_netns_isolated()
 	ip netns exec "$NSB" "$NACTL" port show | grep -q vp
 	check_fail $? "netns B sees netns A's port"
 	na_ctl port show | grep -q vp
+	check_fail $? "the HV netns sees netns A's port"
+	"$NACTL" port show | grep -q vp
 	check_fail $? "the init netns sees netns A's port"
 	ip netns exec "$NSB" "$NACTL" port add vp mac "$VIC_MAC"
 	check_err $? "same device name in netns B refused"
@@ -255,11 +257,11 @@ test_unload_with_ports()
 {
 	RET=0
 	na_protect
-	ip link add p8 type veth peer name p8b
+	ip -n "$HV" link add p8 type veth peer name p8b
 	na_ctl port add p8 mac "$VIC_MAC" mode learn
 	rmmod netagent
 	check_err $? "rmmod with ports failed"
-	ip link del p8
+	ip -n "$HV" link del p8
 	load_module netagent default_mode=2
 	check_err $? "reload failed"
 	check_eq "$(na_ctl port show | wc -l)" 0 "ports survived the module"

@@ -14,9 +14,31 @@ static const char * const binding_events[] = {
 	[NETAGENT_BINDING_RELEASED] = "released",
 };
 
+static const char * const binding_reasons[] = {
+	[NETAGENT_BINDING_REASON_DHCP_ACK] = "dhcp-ack",
+	[NETAGENT_BINDING_REASON_DHCPV6_REPLY] = "dhcpv6-reply",
+	[NETAGENT_BINDING_REASON_LEASE_END] = "lease-end",
+	[NETAGENT_BINDING_REASON_DHCP_NAK] = "dhcp-nak",
+	[NETAGENT_BINDING_REASON_DHCP_RELEASE] = "dhcp-release",
+	[NETAGENT_BINDING_REASON_DHCP_DECLINE] = "dhcp-decline",
+	[NETAGENT_BINDING_REASON_DHCPV6_RELEASE] = "dhcpv6-release",
+	[NETAGENT_BINDING_REASON_DHCPV6_DECLINE] = "dhcpv6-decline",
+};
+
 static const char *binding_name(uint32_t ev)
 {
 	return ev <= NETAGENT_BINDING_RELEASED ? binding_events[ev] : "unknown";
+}
+
+/* NULL when the kernel did not say (older module) */
+static const char *binding_reason(const struct nlattr **tb)
+{
+	uint32_t r;
+
+	if (!tb[NETAGENT_A_PORT_BINDING_REASON])
+		return NULL;
+	r = mnl_attr_get_u32(tb[NETAGENT_A_PORT_BINDING_REASON]);
+	return r <= NETAGENT_BINDING_REASON_MAX ? binding_reasons[r] : "unknown";
 }
 
 static void print_violation(const struct nlattr **tb)
@@ -52,6 +74,7 @@ static void print_violation(const struct nlattr **tb)
 static void print_binding(const struct nlattr **tb)
 {
 	uint32_t ev = mnl_attr_get_u32(tb[NETAGENT_A_PORT_BINDING_EVENT]);
+	const char *why = binding_reason(tb);
 	struct cpjson *js = &nactl.js;
 
 	if (nactl.json) {
@@ -59,6 +82,8 @@ static void print_binding(const struct nlattr **tb)
 		cpjson_str(js, "event", "binding");
 		cpjson_str(js, "ifname", mnl_attr_get_str(tb[NETAGENT_A_PORT_IFNAME]));
 		cpjson_str(js, "binding", binding_name(ev));
+		if (why)
+			cpjson_str(js, "reason", why);
 		if (tb[NETAGENT_A_PORT_ADDR]) {
 			cpjson_arr_begin(js, "addrs");
 			nactl_print_addr(tb[NETAGENT_A_PORT_ADDR]);
@@ -71,6 +96,8 @@ static void print_binding(const struct nlattr **tb)
 	       binding_name(ev));
 	if (tb[NETAGENT_A_PORT_ADDR])
 		nactl_print_addr(tb[NETAGENT_A_PORT_ADDR]);
+	if (why)
+		printf(" reason %s", why);
 	printf("\n");
 }
 

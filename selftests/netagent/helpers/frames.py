@@ -14,8 +14,9 @@ from scapy.all import (ARP, BOOTP, DHCP, Dot1AD, Dot1Q, Ether, ICMPv6EchoRequest
                        ICMPv6NDOptSrcLLAddr, IP, IPv6, IPv6ExtHdrDestOpt,
                        IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, LLC, STP, UDP,
                        Raw, in6_getnsma, in6_getnsmac, inet_pton, socket)
-from scapy.layers.dhcp6 import (DHCP6_Advertise, DHCP6_Reply, DHCP6_Solicit,
-                                DHCP6OptIA_NA, DHCP6OptIAAddress)
+from scapy.layers.dhcp6 import (DHCP6_Advertise, DHCP6_Decline, DHCP6_Release,
+                                DHCP6_Reply, DHCP6_Solicit, DHCP6OptIA_NA,
+                                DHCP6OptIAAddress)
 
 VM, VM_IP, VM_IP6, VIC, VIC_IP, VIC_IP6, HOST = sys.argv[1:8]
 BC = "ff:ff:ff:ff:ff:ff"
@@ -205,6 +206,45 @@ F["dhcp6_reply_to_vm"] = (Ether(src=VIC, dst=VM)/IPv6(src="fe80::2", dst=LLA)/UD
 IA2 = DHCP6OptIA_NA(iaid=2, ianaopts=[DHCP6OptIAAddress(addr="2001:db8::200", preflft=8, validlft=8)])
 F["dhcp6_reply_other_mac"] = (Ether(src=VIC, dst="02:00:00:00:00:99")/IPv6(src="fe80::2", dst="fe80::99") /
                               UDP(sport=547, dport=546)/DHCP6_Reply(trid=2)/IA2)
+# revoking learned bindings: DHCPNAK from the trusted side, DHCPRELEASE and
+# DHCPDECLINE from the VM, for its own binding, another port's (10.0.0.200,
+# bound on p2 by dhcp_ack_to_nb sent from the host) and a configured one
+LEARNED = "10.0.0.100"
+OTHER = "10.0.0.200"
+
+
+def bootp(mac, **kw):
+    return BOOTP(chaddr=bytes.fromhex(mac.replace(":", "")), **kw)
+
+
+def nak(chaddr):
+    return (Ether(src=VIC, dst=BC)/IP(src=VIC_IP, dst="255.255.255.255")/UDP(sport=67, dport=68) /
+            bootp(chaddr, op=2)/DHCP(options=[("message-type", "nak"), ("server_id", VIC_IP), "end"]))
+
+
+def from_client(opts, sip="0.0.0.0", ciaddr="0.0.0.0"):
+    return (e()/IP(src=sip, dst="255.255.255.255")/UDP(sport=68, dport=67) /
+            bootp(VM, ciaddr=ciaddr)/DHCP(options=opts + [("server_id", VIC_IP), "end"]))
+
+
+F["dhcp_nak_to_vm"] = nak(VM)
+F["dhcp_nak_other_mac"] = nak("02:00:00:00:00:99")
+F["dhcp_decline"] = from_client([("message-type", "decline"), ("requested_addr", LEARNED)])
+F["dhcp_release_other"] = from_client([("message-type", "release")], ciaddr=OTHER)
+F["dhcp_decline_other"] = from_client([("message-type", "decline"), ("requested_addr", OTHER)])
+F["dhcp_release_cfg"] = from_client([("message-type", "release")], sip=VM_IP, ciaddr=VM_IP)
+F["dhcp_ack_to_nb"] = (Ether(src=HOST, dst=VIC)/IP(src="10.0.0.254", dst=OTHER)/UDP(sport=67, dport=68) /
+                       bootp(VIC, op=2, yiaddr=OTHER) /
+                       DHCP(options=[("message-type", "ack"), ("lease_time", 60), "end"]))
+F["dhcp_ack_to_vm"] = (Ether(src=HOST, dst=VM)/IP(src="10.0.0.254", dst=LEARNED)/UDP(sport=67, dport=68) /
+                       bootp(VM, op=2, yiaddr=LEARNED) /
+                       DHCP(options=[("message-type", "ack"), ("lease_time", 3600), "end"]))
+IA_REL = DHCP6OptIA_NA(iaid=1, ianaopts=[DHCP6OptIAAddress(addr="2001:db8::100")])
+F["dhcp6_release"] = v6(src=LLA, dst="ff02::1:2")/UDP(sport=546, dport=547)/DHCP6_Release(trid=3)/IA_REL
+F["dhcp6_decline"] = v6(src=LLA, dst="ff02::1:2")/UDP(sport=546, dport=547)/DHCP6_Decline(trid=4)/IA_REL
+IA0 = DHCP6OptIA_NA(iaid=1, ianaopts=[DHCP6OptIAAddress(addr="2001:db8::100", preflft=0, validlft=0)])
+F["dhcp6_reply_zero"] = (Ether(src=VIC, dst=VM)/IPv6(src="fe80::2", dst=LLA)/UDP(sport=547, dport=546) /
+                         DHCP6_Reply(trid=5)/IA0)
 # --- non-linear skbs (AF_PACKET makes frames >= 4 KiB paged) ----------------
 F["jumbo_own"] = e()/IP(src=VM_IP, dst="10.255.255.255")/UDP(sport=1, dport=9)/Raw(b"j" * 5000)
 F["jumbo_spoof"] = e()/IP(src=VIC_IP, dst="10.255.255.255")/UDP(sport=1, dport=9)/Raw(b"j" * 5000)

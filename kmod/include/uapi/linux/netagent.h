@@ -21,8 +21,8 @@
  * NETAGENT_CMD_VIOLATION_NTF	"events" group: a frame failed a check
  *   out: IFINDEX, IFNAME, MODE, REASON, SRC_MAC
  * NETAGENT_CMD_BINDING_NTF	"events" group: a learned binding was added,
- *   refreshed or removed (expired/released)
- *   out: IFINDEX, IFNAME, BINDING_EVENT, ADDR
+ *   refreshed or removed (lease expired, or revoked early by DHCP)
+ *   out: IFINDEX, IFNAME, BINDING_EVENT, BINDING_REASON, ADDR
  */
 #ifndef _UAPI_LINUX_NETAGENT_H
 #define _UAPI_LINUX_NETAGENT_H
@@ -72,8 +72,23 @@ enum netagent_reason {
 enum netagent_binding_event {
 	NETAGENT_BINDING_LEARNED,
 	NETAGENT_BINDING_REFRESHED,
-	NETAGENT_BINDING_EXPIRED,
-	NETAGENT_BINDING_RELEASED,	/* DHCPNAK/DHCPRELEASE */
+	NETAGENT_BINDING_EXPIRED,	/* the lease ended */
+	NETAGENT_BINDING_RELEASED,	/* revoked before the end of the lease */
+};
+
+/* What caused a binding event (NETAGENT_A_PORT_BINDING_REASON). */
+enum netagent_binding_reason {
+	NETAGENT_BINDING_REASON_DHCP_ACK,	/* DHCPACK to the VM */
+	NETAGENT_BINDING_REASON_DHCPV6_REPLY,	/* DHCPv6 REPLY to the VM */
+	NETAGENT_BINDING_REASON_LEASE_END,	/* lease or valid lifetime over */
+	NETAGENT_BINDING_REASON_DHCP_NAK,	/* DHCPNAK to the VM: all IPv4 */
+	NETAGENT_BINDING_REASON_DHCP_RELEASE,	/* DHCPRELEASE from the VM */
+	NETAGENT_BINDING_REASON_DHCP_DECLINE,	/* DHCPDECLINE from the VM */
+	NETAGENT_BINDING_REASON_DHCPV6_RELEASE,	/* DHCPv6 RELEASE from the VM */
+	NETAGENT_BINDING_REASON_DHCPV6_DECLINE,	/* DHCPv6 DECLINE from the VM */
+
+	__NETAGENT_BINDING_REASON_CNT,
+	NETAGENT_BINDING_REASON_MAX = __NETAGENT_BINDING_REASON_CNT - 1
 };
 
 enum {
@@ -89,6 +104,7 @@ enum {
 	NETAGENT_A_PORT_REASON,		/* u32, enum netagent_reason */
 	NETAGENT_A_PORT_SRC_MAC,	/* binary, 6: offending frame's src */
 	NETAGENT_A_PORT_BINDING_EVENT,	/* u32, enum netagent_binding_event */
+	NETAGENT_A_PORT_BINDING_REASON,	/* u32, enum netagent_binding_reason */
 
 	__NETAGENT_A_PORT_CNT,
 	NETAGENT_A_PORT_MAX = __NETAGENT_A_PORT_CNT - 1
