@@ -14,6 +14,12 @@
  * Unconfirmed conns (no answer seen yet, e.g. a SYN flood) are also kept on
  * tn->embryo, oldest first; when the table is full the oldest of them is
  * evicted to make room. Confirmed conns are never evicted.
+ *
+ * Everything that follows connections hooks in at one point,
+ * tgw_conn_event(): a conn was created, changed state, or ended (and why).
+ * It is called with the conn's lock held, so the events of one conn are
+ * seen in order. Today it feeds the "conn" multicast group (events.c);
+ * connection sync between gateways is meant to hook in there as well.
  */
 #include <linux/slab.h>
 
@@ -40,11 +46,44 @@ const struct rhashtable_params tgw_conn_params[TGW_DIR_MAX] = {
 	},
 };
 
+/*
+ * The timeout of the conn's state; a flow picked up mid-stream that the VM
+ * has not answered yet gets the syn_recv one: it is as unproven as a
+ * half-open connection.
+ */
 static u32 tgw_conn_timeout(const struct tgw_net *tn, const struct tgw_conn *c)
 {
+	u8 state = c->state;
+
+	if ((READ_ONCE(c->flags) & (TGW_CONN_F_FALLBACK |
+				    TGW_CONN_F_CONFIRMED)) ==
+	    TGW_CONN_F_FALLBACK && state == TGW_STATE_ESTABLISHED)
+		state = TGW_STATE_SYN_RECV;
 	if (c->dest)
-		return c->dest->svc->timeout[c->state];
-	return tn->timeout[c->state];
+		return READ_ONCE(c->dest->svc->timeout[state]);
+	return READ_ONCE(tn->timeout[state]);
+}
+
+/* The one hook for created / state changed / ended; c->lock held. */
+static void tgw_conn_event(struct tgw_net *tn, struct tgw_conn *c,
+			   enum tgw_conn_event ev, u8 old_state,
+			   enum tgw_conn_end why)
+{
+	lockdep_assert_held(&c->lock);
+	tgw_events_conn(tn, c, ev, old_state, why);
+}
+
+void tgw_conn_info(const struct tgw_conn *c, struct tgw_conn_info *ci)
+{
+	s32 left = READ_ONCE(c->expires) - (u32)jiffies;
+
+	ci->in = c->tuple[TGW_DIR_IN];
+	ci->out = c->tuple[TGW_DIR_OUT];
+	ci->peer = READ_ONCE(c->peer);
+	ci->state = READ_ONCE(c->state);
+	ci->flags = READ_ONCE(c->flags) & ~TGW_CONN_F_DEAD;
+	ci->timeout_ms = left > 0 ? jiffies_to_msecs(left) : 0;
+	ci->gateway = !!c->dest;
 }
 
 /* 32-bit jiffies: timeouts are at most a week, far below the wrap. */
@@ -79,7 +118,7 @@ struct tgw_conn *tgw_conn_lookup(struct tgw_net *tn, enum tgw_dir dir,
 
 	c = rhashtable_lookup(&tn->conns[dir], t, tgw_conn_params[dir]);
 	if (c && unlikely(tgw_conn_expired(c))) {
-		tgw_conn_unlink(tn, c);
+		tgw_conn_unlink(tn, c, TGW_CONN_END_EXPIRED);
 		return NULL;
 	}
 	return c;
@@ -91,7 +130,14 @@ static void tgw_conn_free_rcu(struct rcu_head *head)
 						     rcu));
 }
 
-bool tgw_conn_unlink(struct tgw_net *tn, struct tgw_conn *c)
+static bool tgw_state_closing(u8 state)
+{
+	return state == TGW_STATE_FIN_WAIT || state == TGW_STATE_TIME_WAIT ||
+	       state == TGW_STATE_CLOSE;
+}
+
+bool tgw_conn_unlink(struct tgw_net *tn, struct tgw_conn *c,
+		     enum tgw_conn_end why)
 {
 	if (rhashtable_remove_fast(&tn->conns[TGW_DIR_IN], &c->node[TGW_DIR_IN],
 				   tgw_conn_params[TGW_DIR_IN]))
@@ -102,6 +148,9 @@ bool tgw_conn_unlink(struct tgw_net *tn, struct tgw_conn *c)
 	spin_lock_bh(&c->lock);
 	c->flags |= TGW_CONN_F_DEAD;
 	tgw_conn_count(c->dest, c->state, -1);
+	if (why == TGW_CONN_END_EXPIRED && tgw_state_closing(c->state))
+		why = TGW_CONN_END_CLOSED;
+	tgw_conn_event(tn, c, TGW_CONN_EV_END, c->state, why);
 	spin_unlock_bh(&c->lock);
 
 	spin_lock_bh(&tn->embryo_lock);
@@ -140,6 +189,7 @@ void tgw_conn_set_state(struct tgw_net *tn, struct tgw_conn *c, u8 state)
 {
 	bool was_est = c->state == TGW_STATE_ESTABLISHED;
 	bool is_est = state == TGW_STATE_ESTABLISHED;
+	u8 old = c->state;
 
 	lockdep_assert_held(&c->lock);
 	if (c->flags & TGW_CONN_F_DEAD || c->state == state)
@@ -148,7 +198,9 @@ void tgw_conn_set_state(struct tgw_net *tn, struct tgw_conn *c, u8 state)
 		tgw_conn_count(c->dest, c->state, -1);
 		tgw_conn_count(c->dest, state, 1);
 	}
-	c->state = state;
+	WRITE_ONCE(c->state, state);
+	tgw_conn_touch(tn, c);	/* the event shows the new timeout */
+	tgw_conn_event(tn, c, TGW_CONN_EV_STATE, old, 0);
 	if (state == TGW_STATE_ESTABLISHED && !(c->flags & TGW_CONN_F_FALLBACK))
 		tgw_conn_confirm_locked(tn, c);
 }
@@ -168,7 +220,7 @@ static bool tgw_conn_evict(struct tgw_net *tn)
 		spin_unlock_bh(&tn->embryo_lock);
 		if (!c)
 			return false;
-		if (tgw_conn_unlink(tn, c)) {
+		if (tgw_conn_unlink(tn, c, TGW_CONN_END_EVICTED)) {
 			tgw_stats_inc_evicted(tn->stats);
 			if (c->dest)
 				tgw_stats_inc_evicted(c->dest->svc->stats);
@@ -218,6 +270,8 @@ struct tgw_conn *tgw_conn_create(struct tgw_net *tn, const struct tgw_tuple *in,
 		spin_unlock_bh(&tn->embryo_lock);
 	}
 
+	/* Held until the "new" event is out: it comes before any other. */
+	spin_lock_bh(&c->lock);
 	err = rhashtable_lookup_insert_fast(&tn->conns[TGW_DIR_OUT],
 					    &c->node[TGW_DIR_OUT],
 					    tgw_conn_params[TGW_DIR_OUT]);
@@ -243,6 +297,8 @@ struct tgw_conn *tgw_conn_create(struct tgw_net *tn, const struct tgw_tuple *in,
 		goto out_free;
 	}
 	tgw_conn_count(dest, state, 1);
+	tgw_conn_event(tn, c, TGW_CONN_EV_NEW, state, 0);
+	spin_unlock_bh(&c->lock);
 	tgw_stats_inc_conns(tn->stats);
 	if (dest) {
 		tgw_stats_inc_conns(dest->svc->stats);
@@ -251,6 +307,7 @@ struct tgw_conn *tgw_conn_create(struct tgw_net *tn, const struct tgw_tuple *in,
 	return c;
 
 out_free:
+	spin_unlock_bh(&c->lock);
 	spin_lock_bh(&tn->embryo_lock);
 	if (!list_empty(&c->embryo))
 		list_del_init(&c->embryo);
@@ -264,7 +321,7 @@ out_free:
 unsigned int tgw_conn_flush(struct tgw_net *tn,
 			    bool (*match)(const struct tgw_conn *c,
 					  const void *arg),
-			    const void *arg)
+			    const void *arg, enum tgw_conn_end why)
 {
 	struct rhashtable_iter iter;
 	unsigned int n = 0, seen = 0;
@@ -278,7 +335,7 @@ unsigned int tgw_conn_flush(struct tgw_net *tn,
 				continue;
 			break;
 		}
-		if ((!match || match(c, arg)) && tgw_conn_unlink(tn, c))
+		if ((!match || match(c, arg)) && tgw_conn_unlink(tn, c, why))
 			n++;
 		if (++seen % TGW_GC_BATCH == 0) {
 			rhashtable_walk_stop(&iter);
@@ -301,7 +358,7 @@ static void tgw_conn_gc(struct work_struct *work)
 	struct tgw_net *tn = container_of(to_delayed_work(work),
 					  struct tgw_net, gc_work);
 
-	tgw_conn_flush(tn, tgw_conn_match_expired, NULL);
+	tgw_conn_flush(tn, tgw_conn_match_expired, NULL, TGW_CONN_END_EXPIRED);
 	if (!READ_ONCE(tn->exiting))
 		queue_delayed_work(system_power_efficient_wq, &tn->gc_work,
 				   TGW_GC_INTERVAL);
@@ -354,7 +411,7 @@ void tgw_conn_exit_net(struct tgw_net *tn)
 {
 	WRITE_ONCE(tn->exiting, true);
 	cancel_delayed_work_sync(&tn->gc_work);
-	tgw_conn_flush(tn, NULL, NULL);
+	tgw_conn_flush(tn, NULL, NULL, TGW_CONN_END_DELETED);
 	rhashtable_destroy(&tn->conns[TGW_DIR_OUT]);
 	rhashtable_destroy(&tn->conns[TGW_DIR_IN]);
 }

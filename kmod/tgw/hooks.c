@@ -303,7 +303,7 @@ static unsigned int tgw_gw_in(struct tgw_net *tn,
 		return NF_ACCEPT;
 	c = tgw_conn_lookup(tn, TGW_DIR_IN, &p.t);
 	if (c && p.t.proto == IPPROTO_TCP && tgw_tcp_reuse(c, &p.th)) {
-		tgw_conn_unlink(tn, c);
+		tgw_conn_unlink(tn, c, TGW_CONN_END_CLOSED);
 		c = NULL;
 	}
 	if (!c) {
@@ -434,7 +434,7 @@ static unsigned int tgw_host_in(struct tgw_net *tn,
 
 	c = tgw_conn_lookup(tn, TGW_DIR_IN, &p.t);
 	if (c && p.t.proto == IPPROTO_TCP && tgw_tcp_reuse(c, &p.th)) {
-		tgw_conn_unlink(tn, c);
+		tgw_conn_unlink(tn, c, TGW_CONN_END_CLOSED);
 		c = NULL;
 	}
 	if (!c) {

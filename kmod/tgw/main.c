@@ -34,6 +34,7 @@ out_cache_exit:
 
 static void __exit tgw_exit(void)
 {
+	tgw_events_stop();
 	tgw_genl_unregister();
 	tgw_netns_exit();
 	tgw_conn_cache_exit();

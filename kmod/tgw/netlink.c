@@ -66,6 +66,7 @@ static const struct nla_policy tgw_role_set_policy[TGW_A_MAX + 1] = {
 	[TGW_A_ADDR] = { .type = NLA_BE32 },
 	[TGW_A_GATEWAY] = { .type = NLA_BE32 },
 	[TGW_A_TABLE_MAX] = NLA_POLICY_FULL_RANGE(NLA_U32, &tgw_conn_max_range),
+	[TGW_A_TIMEOUT] = NLA_POLICY_NESTED(tgw_timeout_policy),
 };
 
 static const struct nla_policy tgw_svc_new_policy[TGW_A_MAX + 1] = {
@@ -185,10 +186,24 @@ static int tgw_nl_put_svc_key(struct sk_buff *skb, const struct tgw_service *svc
 	return 0;
 }
 
+static int tgw_nl_put_timeouts(struct sk_buff *skb, int attr,
+			       const u32 *timeout)
+{
+	struct nlattr *tmo = nla_nest_start(skb, attr);
+	int i;
+
+	if (!tmo)
+		return -EMSGSIZE;
+	for (i = TGW_STATE_SYN_SENT; i <= TGW_STATE_MAX; i++)
+		if (nla_put_u32(skb, i, READ_ONCE(timeout[i]) / HZ))
+			return -EMSGSIZE;
+	nla_nest_end(skb, tmo);
+	return 0;
+}
+
 static int tgw_nl_put_svc(struct sk_buff *skb, const struct tgw_service *svc)
 {
-	struct nlattr *nest, *tmo;
-	int i;
+	struct nlattr *nest;
 
 	nest = nla_nest_start(skb, TGW_A_SERVICE);
 	if (!nest ||
@@ -199,13 +214,8 @@ static int tgw_nl_put_svc(struct sk_buff *skb, const struct tgw_service *svc)
 	    nla_put_u16(skb, TGW_A_SVC_MSS, svc->mss) ||
 	    nla_put_u32(skb, TGW_A_SVC_DESTS, svc->ndests))
 		return -EMSGSIZE;
-	tmo = nla_nest_start(skb, TGW_A_SVC_TIMEOUT);
-	if (!tmo)
+	if (tgw_nl_put_timeouts(skb, TGW_A_SVC_TIMEOUT, svc->timeout))
 		return -EMSGSIZE;
-	for (i = TGW_STATE_SYN_SENT; i <= TGW_STATE_MAX; i++)
-		if (nla_put_u32(skb, i, svc->timeout[i] / HZ))
-			return -EMSGSIZE;
-	nla_nest_end(skb, tmo);
 	if (tgw_stats_put(skb, TGW_A_SVC_STATS, svc->stats))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
@@ -223,6 +233,7 @@ static int tgw_nl_put_dest(struct sk_buff *skb, const struct tgw_dest *d)
 	    nla_put_u32(skb, TGW_A_DEST_WEIGHT, d->weight) ||
 	    nla_put_u32(skb, TGW_A_DEST_ACTIVE, atomic_read(&d->active)) ||
 	    nla_put_u32(skb, TGW_A_DEST_INACTIVE, atomic_read(&d->inactive)) ||
+	    nla_put_u32(skb, TGW_A_DEST_SLOTS, tgw_maglev_slots(d->svc, d)) ||
 	    tgw_stats_put(skb, TGW_A_DEST_STATS, d->stats))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
@@ -244,6 +255,9 @@ static int tgw_nl_put_role(struct sk_buff *skb, struct tgw_net *tn)
 	for (i = 0; !err && cfg && i < cfg->ngw; i++)
 		if (nla_put_be32(skb, TGW_A_GATEWAY, cfg->gw[i]))
 			err = -EMSGSIZE;
+	if (!err && cfg && cfg->role == TGW_ROLE_HOST &&
+	    tgw_nl_put_timeouts(skb, TGW_A_TIMEOUT, tn->timeout))
+		err = -EMSGSIZE;
 	rcu_read_unlock();
 	if (err ||
 	    nla_put_u32(skb, TGW_A_TABLE_MAX, READ_ONCE(tn->conn_max)) ||
@@ -273,9 +287,12 @@ void tgw_notify(struct tgw_net *tn, struct genl_info *info, u8 cmd,
 	struct sk_buff *msg;
 	void *hdr;
 
+	if (!(info && nlmsg_report(info->nlhdr)) &&
+	    !genl_has_listeners(&tgw_genl_family, tn->net, TGW_NLGRP_CONFIG))
+		return;
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
-		return;
+		goto out_err;
 	hdr = genlmsg_put(msg, 0, 0, &tgw_genl_family, 0, TGW_CMD_CONFIG_NTF);
 	if (!hdr ||
 	    nla_put_u8(msg, TGW_A_NTF_CMD, cmd) ||
@@ -283,13 +300,45 @@ void tgw_notify(struct tgw_net *tn, struct genl_info *info, u8 cmd,
 	    (svc && !d && tgw_nl_put_svc(msg, svc)) ||
 	    (d && (tgw_nl_put_svc_key(msg, svc) || tgw_nl_put_dest(msg, d)))) {
 		nlmsg_free(msg);
-		return;
+		goto out_err;
 	}
 	genlmsg_end(msg, hdr);
 	genl_notify(&tgw_genl_family, msg, info, TGW_NLGRP_CONFIG, GFP_KERNEL);
+	return;
+
+out_err:
+	/* listeners get ENOBUFS: they missed a change */
+	genl_set_err(&tgw_genl_family, tn->net, 0, TGW_NLGRP_CONFIG, -ENOBUFS);
 }
 
 /* ---- role ---------------------------------------------------------------- */
+
+/* Host flow timeouts: the defaults, overridden by TGW_A_TIMEOUT. */
+static int tgw_nl_role_timeouts(struct genl_info *info,
+				struct tgw_role_cfg *cfg)
+{
+	struct nlattr *ttb[TGW_STATE_MAX + 1];
+	struct nlattr *attr = info->attrs[TGW_A_TIMEOUT];
+	int i, err;
+
+	for (i = 0; i < __TGW_STATE_MAX; i++)
+		cfg->timeout[i] = tgw_default_timeout[i] * HZ;
+	if (!attr)
+		return 0;
+	if (cfg->role != TGW_ROLE_HOST) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "timeouts are set per service on gateways, on hosts with the role");
+		return -EINVAL;
+	}
+	err = nla_parse_nested(ttb, TGW_STATE_MAX, attr, tgw_timeout_policy,
+			       info->extack);
+	if (err)
+		return err;
+	for (i = TGW_STATE_SYN_SENT; i <= TGW_STATE_MAX; i++)
+		if (ttb[i])
+			cfg->timeout[i] = nla_get_u32(ttb[i]) * HZ;
+	return 0;
+}
 
 static int tgw_nl_role_parse(struct genl_info *info, struct tgw_role_cfg *cfg)
 {
@@ -299,6 +348,9 @@ static int tgw_nl_role_parse(struct genl_info *info, struct tgw_role_cfg *cfg)
 	int rem, err;
 
 	cfg->role = nla_get_u32(info->attrs[TGW_A_ROLE]);
+	err = tgw_nl_role_timeouts(info, cfg);
+	if (err)
+		return err;
 	if (cfg->role == TGW_ROLE_NONE) {
 		if (info->attrs[TGW_A_ADDR] || info->attrs[TGW_A_GATEWAY]) {
 			NL_SET_ERR_MSG_MOD(extack,
@@ -393,13 +445,20 @@ static int tgw_nl_role_get_doit(struct sk_buff *skb, struct genl_info *info)
 static int tgw_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct tgw_net *tn = tgw_nl_net(info);
+	u64 sent, suppressed;
 	struct sk_buff *msg;
 	void *hdr;
 
 	msg = tgw_nl_reply_new(info, TGW_CMD_STATS_GET, &hdr);
 	if (!msg)
 		return -ENOMEM;
+	spin_lock_bh(&tn->ev.lock);
+	sent = tn->ev.sent;
+	suppressed = tn->ev.suppressed;
+	spin_unlock_bh(&tn->ev.lock);
 	if (tgw_nl_put_role(msg, tn) ||
+	    nla_put_uint(msg, TGW_A_EVENTS_SENT, sent) ||
+	    nla_put_uint(msg, TGW_A_EVENTS_SUPPRESSED, suppressed) ||
 	    tgw_stats_put(msg, TGW_A_STATS, tn->stats)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
@@ -725,6 +784,7 @@ out_unlock:
 static int tgw_nl_dest_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct tgw_net *tn = tgw_nl_net(info);
+	struct tgw_sched_change ch;
 	struct nlattr *dtb[TGW_A_DEST_MAX + 1];
 	struct tgw_service *svc;
 	struct tgw_dest *d;
@@ -741,8 +801,11 @@ static int tgw_nl_dest_del_doit(struct sk_buff *skb, struct genl_info *info)
 		err = -ENOENT;
 		goto out_unlock;
 	}
+	err = tgw_dest_del_prepare(d, &ch, info->extack);
+	if (err)
+		goto out_unlock;
 	tgw_notify(tn, info, TGW_CMD_DEST_DEL, svc, d);
-	tgw_dest_del(tn, d);
+	tgw_dest_del(tn, d, &ch);
 out_unlock:
 	mutex_unlock(&tn->cfg_lock);
 	return err;
@@ -817,7 +880,7 @@ static const struct genl_split_ops tgw_nl_ops[] = {
 		.cmd = TGW_CMD_ROLE_SET,
 		.doit = tgw_nl_role_set_doit,
 		.policy = tgw_role_set_policy,
-		.maxattr = TGW_A_TABLE_MAX,
+		.maxattr = TGW_A_TIMEOUT,
 		.flags = GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{
@@ -925,6 +988,7 @@ static const struct genl_split_ops tgw_nl_ops[] = {
 
 static const struct genl_multicast_group tgw_nl_mcgrps[] = {
 	[TGW_NLGRP_CONFIG] = { .name = TGW_MCGRP_CONFIG, },
+	[TGW_NLGRP_CONN] = { .name = TGW_MCGRP_CONN, },
 };
 
 struct genl_family tgw_genl_family __ro_after_init = {

@@ -9,6 +9,7 @@
 
 enum tgw_nlgrp {
 	TGW_NLGRP_CONFIG,
+	TGW_NLGRP_CONN,
 };
 
 extern const struct nla_policy tgw_svc_key_policy[TGW_A_SVC_MAX + 1];

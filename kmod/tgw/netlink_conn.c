@@ -20,11 +20,10 @@ const struct nla_policy tgw_conn_policy[TGW_A_CONN_MAX + 1] = {
 	[TGW_A_CONN_PEER] = { .type = NLA_BE32 },
 };
 
-static int tgw_nl_put_conn(struct sk_buff *skb, const struct tgw_conn *c)
+int tgw_nl_put_conn_info(struct sk_buff *skb, const struct tgw_conn_info *ci)
 {
-	const struct tgw_tuple *in = &c->tuple[TGW_DIR_IN];
-	const struct tgw_tuple *out = &c->tuple[TGW_DIR_OUT];
-	s32 left = READ_ONCE(c->expires) - (u32)jiffies;
+	const struct tgw_tuple *in = &ci->in;
+	const struct tgw_tuple *out = &ci->out;
 	struct nlattr *nest;
 
 	nest = nla_nest_start(skb, TGW_A_CONN);
@@ -32,21 +31,27 @@ static int tgw_nl_put_conn(struct sk_buff *skb, const struct tgw_conn *c)
 	    nla_put_u8(skb, TGW_A_CONN_PROTO, in->proto) ||
 	    nla_put_be32(skb, TGW_A_CONN_CIP, in->saddr) ||
 	    nla_put_be16(skb, TGW_A_CONN_CPORT, in->sport) ||
-	    (c->dest && (nla_put_be32(skb, TGW_A_CONN_VIP, in->daddr) ||
-			 nla_put_be16(skb, TGW_A_CONN_VPORT, in->dport))) ||
+	    (ci->gateway && (nla_put_be32(skb, TGW_A_CONN_VIP, in->daddr) ||
+			     nla_put_be16(skb, TGW_A_CONN_VPORT, in->dport))) ||
 	    nla_put_be32(skb, TGW_A_CONN_VMIP, out->saddr) ||
 	    nla_put_be16(skb, TGW_A_CONN_VMPORT, out->sport) ||
-	    nla_put_be32(skb, TGW_A_CONN_PEER, READ_ONCE(c->peer)) ||
-	    nla_put_u8(skb, TGW_A_CONN_STATE, READ_ONCE(c->state)) ||
-	    nla_put_u32(skb, TGW_A_CONN_TIMEOUT,
-			left > 0 ? jiffies_to_msecs(left) : 0) ||
-	    nla_put_u32(skb, TGW_A_CONN_FLAGS,
-			READ_ONCE(c->flags) & ~TGW_CONN_F_DEAD)) {
+	    nla_put_be32(skb, TGW_A_CONN_PEER, ci->peer) ||
+	    nla_put_u8(skb, TGW_A_CONN_STATE, ci->state) ||
+	    nla_put_u32(skb, TGW_A_CONN_TIMEOUT, ci->timeout_ms) ||
+	    nla_put_u32(skb, TGW_A_CONN_FLAGS, ci->flags)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
 	nla_nest_end(skb, nest);
 	return 0;
+}
+
+static int tgw_nl_put_conn(struct sk_buff *skb, const struct tgw_conn *c)
+{
+	struct tgw_conn_info ci;
+
+	tgw_conn_info(c, &ci);
+	return tgw_nl_put_conn_info(skb, &ci);
 }
 
 /* The client-side tuple of TGW_A_CONN: PROTO CIP CPORT and VIP:VPORT
@@ -127,7 +132,7 @@ int tgw_nl_conn_del_doit(struct sk_buff *skb, struct genl_info *info)
 		return err;
 	rcu_read_lock();
 	c = tgw_conn_lookup(tn, TGW_DIR_IN, &t);
-	err = c && tgw_conn_unlink(tn, c) ? 0 : -ENOENT;
+	err = c && tgw_conn_unlink(tn, c, TGW_CONN_END_DELETED) ? 0 : -ENOENT;
 	rcu_read_unlock();
 	if (err)
 		NL_SET_ERR_MSG_MOD(info->extack, "no such connection");
@@ -149,6 +154,10 @@ int tgw_nl_conn_flush_doit(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int err;
 
+	/* The reply first: a flush that happened is not reported failed. */
+	msg = tgw_nl_reply_new(info, TGW_CMD_CONN_FLUSH, &hdr);
+	if (!msg)
+		return -ENOMEM;
 	mutex_lock(&tn->cfg_lock);
 	if (info->attrs[TGW_A_SERVICE]) {
 		err = tgw_nl_svc_key(info, tb, tgw_svc_key_policy);
@@ -160,12 +169,10 @@ int tgw_nl_conn_flush_doit(struct sk_buff *skb, struct genl_info *info)
 			goto out_unlock;
 		}
 	}
-	n = tgw_conn_flush(tn, svc ? tgw_conn_of_svc : NULL, svc);
+	n = tgw_conn_flush(tn, svc ? tgw_conn_of_svc : NULL, svc,
+			   TGW_CONN_END_DELETED);
 	mutex_unlock(&tn->cfg_lock);
 
-	msg = tgw_nl_reply_new(info, TGW_CMD_CONN_FLUSH, &hdr);
-	if (!msg)
-		return -ENOMEM;
 	if (nla_put_uint(msg, TGW_A_TABLE_COUNT, n)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
@@ -175,6 +182,7 @@ int tgw_nl_conn_flush_doit(struct sk_buff *skb, struct genl_info *info)
 
 out_unlock:
 	mutex_unlock(&tn->cfg_lock);
+	nlmsg_free(msg);
 	return err;
 }
 

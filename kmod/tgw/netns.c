@@ -54,7 +54,8 @@ static bool tgw_cfg_active(const struct tgw_role_cfg *cfg)
 }
 
 /*
- * Takes ownership of @cfg (freed on error). An active role needs IPv4
+ * Takes ownership of @cfg (freed on error), whose timeouts (host flows)
+ * must be set, defaults or not. An active role needs IPv4
  * defragmentation before the hook: fragments of tracked flows (and of the
  * tunnel packets) are reassembled, handled whole, and fragmented again on
  * the way out if they do not fit.
@@ -63,7 +64,7 @@ int tgw_role_set(struct tgw_net *tn, struct tgw_role_cfg *cfg, u32 max,
 		 struct netlink_ext_ack *extack)
 {
 	struct tgw_role_cfg *old;
-	int err;
+	int i, err;
 
 	lockdep_assert_held(&tn->cfg_lock);
 	old = rcu_dereference_protected(tn->cfg,
@@ -82,10 +83,12 @@ int tgw_role_set(struct tgw_net *tn, struct tgw_role_cfg *cfg, u32 max,
 		nf_defrag_ipv4_disable(tn->net);
 	if (max)
 		WRITE_ONCE(tn->conn_max, max);
+	for (i = 0; i < __TGW_STATE_MAX; i++)
+		WRITE_ONCE(tn->timeout[i], cfg->timeout[i]);
 	tn->cfg_gen++;
 	if (!tgw_cfg_same_flows(old, cfg)) {
 		synchronize_rcu();
-		tgw_conn_flush(tn, NULL, NULL);
+		tgw_conn_flush(tn, NULL, NULL, TGW_CONN_END_DELETED);
 	}
 	kfree_rcu(old, rcu);
 	return 0;
@@ -103,6 +106,7 @@ static int __net_init tgw_net_init(struct net *net)
 	for (i = 0; i < __TGW_STATE_MAX; i++)
 		tn->timeout[i] = tgw_default_timeout[i] * HZ;
 	tgw_service_init_net(tn);
+	tgw_events_init_net(tn);
 	tn->stats = tgw_stats_alloc();
 	if (!tn->stats)
 		return -ENOMEM;
@@ -116,6 +120,7 @@ static int __net_init tgw_net_init(struct net *net)
 
 out_conn_exit:
 	tgw_conn_exit_net(tn);
+	tgw_events_exit_net(tn);
 out_free_stats:
 	tgw_stats_free(tn->stats);
 	return err;
@@ -126,10 +131,12 @@ static void __net_exit tgw_net_exit(struct net *net)
 	struct tgw_net *tn = tgw_pernet(net);
 	struct tgw_role_cfg *cfg;
 
+	WRITE_ONCE(tn->exiting, true);	/* no more events */
 	tgw_hooks_unregister(net);
 	mutex_lock(&tn->cfg_lock);
 	tgw_service_flush_all(tn);
 	tgw_conn_exit_net(tn);
+	tgw_events_exit_net(tn);
 	cfg = rcu_replace_pointer(tn->cfg, NULL, true);
 	if (tgw_cfg_active(cfg))
 		nf_defrag_ipv4_disable(net);

@@ -13,6 +13,12 @@
  * existing ones carry on. Every service also keeps a Maglev table, used
  * for TCP packets of unknown mid-stream flows so that every gateway sends
  * them to the same destination.
+ *
+ * A configuration change is prepared first (the new tables built for the
+ * destination set it will leave: struct tgw_sched_change), then committed
+ * without any allocation: a change that runs out of memory changes
+ * nothing, and a destination is never reachable from a table before it is
+ * fully set up nor after it is freed.
  */
 #include <linux/gcd.h>
 #include <linux/slab.h>
@@ -53,72 +59,64 @@ static void tgw_scale_weights(u32 *w, unsigned int n, u32 max)
 			w[i] = max_t(u32, 1, div64_u64((u64)w[i] * max, sum));
 }
 
-static void tgw_wrr_free(struct rcu_head *head)
+static void tgw_wrr_free_cb(struct rcu_head *head)
 {
 	kvfree(container_of(head, struct tgw_wrr, rcu));
 }
 
-static int tgw_wrr_update(struct tgw_service *svc)
+static void tgw_wrr_free(void *priv)
 {
-	struct tgw_wrr *wrr = NULL, *old;
-	unsigned int n = 0, i, j, len = 0;
-	struct tgw_dest *d, **dests;
+	struct tgw_wrr *wrr = priv;
+
+	if (wrr)
+		call_rcu(&wrr->rcu, tgw_wrr_free_cb);
+}
+
+static int tgw_wrr_build(const struct tgw_sched_dest *v, unsigned int n,
+			 void **priv)
+{
+	unsigned int i, j, len = 0;
+	struct tgw_wrr *wrr;
 	s64 *cur;
 	u32 *w;
 
-	dests = kcalloc(svc->ndests, sizeof(*dests), GFP_KERNEL);
-	w = kcalloc(svc->ndests, sizeof(*w), GFP_KERNEL);
-	cur = kcalloc(svc->ndests, sizeof(*cur), GFP_KERNEL);
-	if (!dests || !w || !cur)
-		goto out_free;
-	list_for_each_entry(d, &svc->dests, list) {
-		if (!tgw_dest_usable(d))
-			continue;
-		dests[n] = d;
-		w[n++] = d->weight;
-	}
+	*priv = NULL;
+	if (!n)
+		return 0;
+	w = kcalloc(n, sizeof(*w), GFP_KERNEL);
+	cur = kcalloc(n, sizeof(*cur), GFP_KERNEL);
+	if (!w || !cur)
+		goto out_nomem;
+	for (i = 0; i < n; i++)
+		w[i] = v[i].weight;
 	tgw_scale_weights(w, n, TGW_WRR_MAX_LEN);
 	for (i = 0; i < n; i++)
 		len += w[i];
-	if (len) {
-		wrr = kvzalloc(struct_size(wrr, seq, len), GFP_KERNEL);
-		if (!wrr)
-			goto out_free;
-		wrr->len = len;
-		/* Smooth WRR: weights 5,1,1 give a a b a c a a, not a*5 b c. */
-		for (j = 0; j < len; j++) {
-			unsigned int best = 0;
+	wrr = kvzalloc(struct_size(wrr, seq, len), GFP_KERNEL);
+	if (!wrr)
+		goto out_nomem;
+	wrr->len = len;
+	/* Smooth WRR: weights 5,1,1 give a a b a c a a, not a*5 b c. */
+	for (j = 0; j < len; j++) {
+		unsigned int best = 0;
 
-			for (i = 0; i < n; i++) {
-				cur[i] += w[i];
-				if (cur[i] > cur[best])
-					best = i;
-			}
-			cur[best] -= len;
-			wrr->seq[j] = dests[best];
+		for (i = 0; i < n; i++) {
+			cur[i] += w[i];
+			if (cur[i] > cur[best])
+				best = i;
 		}
+		cur[best] -= len;
+		wrr->seq[j] = v[best].d;
 	}
-	old = rcu_replace_pointer(svc->sched_priv, wrr, true);
-	if (old)
-		call_rcu(&old->rcu, tgw_wrr_free);
 	kfree(cur);
 	kfree(w);
-	kfree(dests);
+	*priv = wrr;
 	return 0;
 
-out_free:
+out_nomem:
 	kfree(cur);
 	kfree(w);
-	kfree(dests);
 	return -ENOMEM;
-}
-
-static void tgw_wrr_release(struct tgw_service *svc)
-{
-	struct tgw_wrr *old = rcu_replace_pointer(svc->sched_priv, NULL, true);
-
-	if (old)
-		call_rcu(&old->rcu, tgw_wrr_free);
 }
 
 static struct tgw_dest *tgw_wrr_pick(struct tgw_service *svc,
@@ -135,8 +133,8 @@ static struct tgw_dest *tgw_wrr_pick(struct tgw_service *svc,
 
 static const struct tgw_sched_ops tgw_sched_wrr = {
 	.name = "wrr",
-	.update = tgw_wrr_update,
-	.release = tgw_wrr_release,
+	.build = tgw_wrr_build,
+	.free = tgw_wrr_free,
 	.pick = tgw_wrr_pick,
 };
 
@@ -179,15 +177,95 @@ const struct tgw_sched_ops *tgw_sched_get(u32 id)
 	return id <= TGW_SCHED_MAX ? tgw_scheds[id] : NULL;
 }
 
-/* Rebuild the fallback table and the scheduler's state (cfg_lock). */
-int tgw_sched_update(struct tgw_service *svc)
+/*
+ * Build the Maglev table and the scheduler state of @svc as it will be
+ * after @ch (cfg_lock). Nothing visible changes; on failure nothing is
+ * left allocated.
+ */
+int tgw_sched_prepare(struct tgw_service *svc, struct tgw_sched_change *ch)
 {
+	unsigned int n = 0, max = svc->ndests + 1;
+	struct tgw_sched_dest *v;
+	struct tgw_dest *d;
 	int err;
 
-	err = tgw_maglev_build(svc);
-	if (err)
-		return err;
-	return svc->ops->update ? svc->ops->update(svc) : 0;
+	if (!ch->ops)
+		ch->ops = svc->ops;
+	ch->maglev = NULL;
+	ch->priv = NULL;
+	v = kcalloc(max, sizeof(*v), GFP_KERNEL);
+	if (!v)
+		return -ENOMEM;
+	list_for_each_entry(d, &svc->dests, list) {
+		u32 w = d == ch->set ? ch->weight : d->weight;
+
+		if (d == ch->del || d->dead || !w)
+			continue;
+		v[n].d = d;
+		v[n++].weight = w;
+	}
+	if (ch->add && ch->add->weight) {
+		v[n].d = ch->add;
+		v[n++].weight = ch->add->weight;
+	}
+	ch->maglev = tgw_maglev_build(v, n);
+	if (IS_ERR(ch->maglev)) {
+		err = PTR_ERR(ch->maglev);
+		ch->maglev = NULL;
+		goto out_free;
+	}
+	err = ch->ops->build ? ch->ops->build(v, n, &ch->priv) : 0;
+	if (err) {
+		tgw_maglev_free(ch->maglev);
+		ch->maglev = NULL;
+	}
+out_free:
+	kfree(v);
+	return err;
+}
+
+void tgw_sched_abort(struct tgw_sched_change *ch)
+{
+	tgw_maglev_free(ch->maglev);
+	ch->maglev = NULL;
+	if (ch->priv)
+		ch->ops->free(ch->priv);
+	ch->priv = NULL;
+}
+
+/*
+ * Publish what tgw_sched_prepare() built (cfg_lock). Readers see the old or
+ * the new scheduler with its own state: a new private state is published
+ * before the ops switch to it, an old one removed after.
+ */
+void tgw_sched_commit(struct tgw_service *svc, struct tgw_sched_change *ch)
+{
+	const struct tgw_sched_ops *old = svc->ops;
+	void *old_priv;
+
+	tgw_maglev_free_rcu(rcu_replace_pointer(svc->maglev, ch->maglev,
+						true));
+	if (ch->priv) {
+		old_priv = rcu_replace_pointer(svc->sched_priv, ch->priv, true);
+		WRITE_ONCE(svc->ops, ch->ops);
+	} else {
+		WRITE_ONCE(svc->ops, ch->ops);
+		old_priv = rcu_replace_pointer(svc->sched_priv, NULL, true);
+	}
+	if (old_priv && old->free)
+		old->free(old_priv);
+	ch->maglev = NULL;
+	ch->priv = NULL;
+}
+
+/* The service is unreachable: free its tables after RCU (cfg_lock). */
+void tgw_sched_release(struct tgw_service *svc)
+{
+	void *priv = rcu_replace_pointer(svc->sched_priv, NULL, true);
+
+	tgw_maglev_free_rcu(rcu_replace_pointer(svc->maglev, NULL, true));
+	if (priv && svc->ops->free)
+		svc->ops->free(priv);
 }
 
 struct tgw_dest *tgw_sched_fallback(struct tgw_service *svc,

@@ -20,27 +20,35 @@
 #define TGW_MAGLEV_SEED_FLOW	0x666c6f77U
 #define TGW_MAGLEV_MAX_TURNS	256
 
-static void tgw_maglev_free(struct rcu_head *head)
+void tgw_maglev_free(struct tgw_maglev *m)
 {
-	struct tgw_maglev *m = container_of(head, struct tgw_maglev, rcu);
-
-	kfree(m->dests);
+	if (!m)
+		return;
+	kfree(m->ent);
 	kvfree(m);
 }
 
-static void tgw_maglev_fill(struct tgw_maglev *m, const u32 *offset,
-			    const u32 *skip, const u32 *turns)
+static void tgw_maglev_free_cb(struct rcu_head *head)
+{
+	tgw_maglev_free(container_of(head, struct tgw_maglev, rcu));
+}
+
+void tgw_maglev_free_rcu(struct tgw_maglev *m)
+{
+	if (m)
+		call_rcu(&m->rcu, tgw_maglev_free_cb);
+}
+
+static int tgw_maglev_fill(struct tgw_maglev *m, const u32 *offset,
+			   const u32 *skip, const u32 *turns)
 {
 	unsigned int i, t, filled = 0;
 	u32 *next;
 
+	/* No degraded table on failure: all gateways must agree. */
 	next = kcalloc(m->ndests, sizeof(*next), GFP_KERNEL);
-	if (!next) {
-		/* Degraded but valid: round-robin the slots. */
-		for (i = 0; i < TGW_MAGLEV_SIZE; i++)
-			m->slot[i] = i % m->ndests;
-		return;
-	}
+	if (!next)
+		return -ENOMEM;
 	memset(m->slot, 0xff, sizeof(m->slot));
 	while (filled < TGW_MAGLEV_SIZE) {
 		for (i = 0; i < m->ndests && filled < TGW_MAGLEV_SIZE; i++) {
@@ -55,76 +63,80 @@ static void tgw_maglev_fill(struct tgw_maglev *m, const u32 *offset,
 					next[i]++;
 				} while (m->slot[s] != U16_MAX);
 				m->slot[s] = i;
+				m->ent[i].slots++;
 				filled++;
 			}
 		}
 	}
 	kfree(next);
+	return 0;
 }
 
-int tgw_maglev_build(struct tgw_service *svc)
+/*
+ * Build the table of the @n usable destinations @v (cfg_lock); NULL for an
+ * empty set, ERR_PTR(-ENOMEM) on failure. Nothing is published here.
+ */
+struct tgw_maglev *tgw_maglev_build(const struct tgw_sched_dest *v,
+				    unsigned int n)
 {
 	u32 *offset = NULL, *skip = NULL, *turns = NULL, wmax = 0;
-	struct tgw_maglev *m = NULL, *old;
-	unsigned int n = 0, i;
-	struct tgw_dest *d;
+	struct tgw_maglev *m;
+	unsigned int i;
 	int err = -ENOMEM;
 
-	list_for_each_entry(d, &svc->dests, list)
-		if (d->weight && !d->dead) {
-			n++;
-			wmax = max(wmax, d->weight);
-		}
 	if (!n)
-		goto out_publish;
+		return NULL;
+	for (i = 0; i < n; i++)
+		wmax = max(wmax, v[i].weight);
 	m = kvzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m)
+		return ERR_PTR(-ENOMEM);
+	m->ent = kcalloc(n, sizeof(*m->ent), GFP_KERNEL);
 	offset = kcalloc(n, sizeof(u32), GFP_KERNEL);
 	skip = kcalloc(n, sizeof(u32), GFP_KERNEL);
 	turns = kcalloc(n, sizeof(u32), GFP_KERNEL);
-	if (!m || !offset || !skip || !turns)
+	if (!m->ent || !offset || !skip || !turns)
 		goto out_free;
-	m->dests = kcalloc(n, sizeof(*m->dests), GFP_KERNEL);
-	if (!m->dests)
-		goto out_free;
-	list_for_each_entry(d, &svc->dests, list) {
+	for (i = 0; i < n; i++) {
+		const struct tgw_dest *d = v[i].d;
 		u32 id[3] = { (__force u32)d->host, (__force u32)d->vmip,
 			      (__force u32)d->vmport };
 
-		if (!d->weight || d->dead)
-			continue;
-		i = m->ndests++;
-		m->dests[i] = d;
+		m->ent[i].d = v[i].d;
 		offset[i] = jhash2(id, 3, TGW_MAGLEV_SEED1) % TGW_MAGLEV_SIZE;
 		skip[i] = jhash2(id, 3, TGW_MAGLEV_SEED2) %
 			  (TGW_MAGLEV_SIZE - 1) + 1;
-		turns[i] = wmax <= TGW_MAGLEV_MAX_TURNS ? d->weight :
-			   max_t(u32, 1, (u64)d->weight *
+		turns[i] = wmax <= TGW_MAGLEV_MAX_TURNS ? v[i].weight :
+			   max_t(u32, 1, (u64)v[i].weight *
 					 TGW_MAGLEV_MAX_TURNS / wmax);
 	}
-	tgw_maglev_fill(m, offset, skip, turns);
-out_publish:
-	old = rcu_replace_pointer(svc->maglev, m, true);
-	if (old)
-		call_rcu(&old->rcu, tgw_maglev_free);
-	m = NULL;
-	err = 0;
+	m->ndests = n;
+	err = tgw_maglev_fill(m, offset, skip, turns);
 out_free:
 	kfree(turns);
 	kfree(skip);
 	kfree(offset);
-	if (m) {
-		kfree(m->dests);
-		kvfree(m);
+	if (err) {
+		tgw_maglev_free(m);
+		return ERR_PTR(err);
 	}
-	return err;
+	return m;
 }
 
-void tgw_maglev_release(struct tgw_service *svc)
+/* Slots of @d in the service's table, for dumps. */
+u32 tgw_maglev_slots(struct tgw_service *svc, const struct tgw_dest *d)
 {
-	struct tgw_maglev *old = rcu_replace_pointer(svc->maglev, NULL, true);
+	struct tgw_maglev *m;
+	unsigned int i;
+	u32 n = 0;
 
-	if (old)
-		call_rcu(&old->rcu, tgw_maglev_free);
+	rcu_read_lock();
+	m = rcu_dereference(svc->maglev);
+	for (i = 0; m && i < m->ndests; i++)
+		if (m->ent[i].d == d)
+			n = m->ent[i].slots;
+	rcu_read_unlock();
+	return n;
 }
 
 struct tgw_dest *tgw_maglev_pick(struct tgw_service *svc,
@@ -139,17 +151,12 @@ struct tgw_dest *tgw_maglev_pick(struct tgw_service *svc,
 	h = jhash_3words((__force u32)t->saddr, (__force u32)t->daddr,
 			 ((__force u32)t->sport << 16) | (__force u32)t->dport,
 			 TGW_MAGLEV_SEED_FLOW ^ t->proto);
-	d = m->dests[m->slot[h % TGW_MAGLEV_SIZE]];
+	d = m->ent[m->slot[h % TGW_MAGLEV_SIZE]].d;
 	return READ_ONCE(d->weight) && !READ_ONCE(d->dead) ? d : NULL;
 }
 
-static int tgw_maglev_update(struct tgw_service *svc)
-{
-	return 0;	/* the table is built for every service anyway */
-}
-
+/* The table is built for every service anyway (mid-stream fallback). */
 const struct tgw_sched_ops tgw_sched_maglev = {
 	.name = "maglev",
-	.update = tgw_maglev_update,
 	.pick = tgw_maglev_pick,
 };

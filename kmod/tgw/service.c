@@ -66,6 +66,7 @@ struct tgw_service *tgw_service_new(struct tgw_net *tn,
 				    struct tgw_service *tmpl,
 				    struct netlink_ext_ack *extack)
 {
+	struct tgw_sched_change ch = {};
 	struct tgw_service *svc;
 	int err = -ENOMEM;
 
@@ -89,9 +90,10 @@ struct tgw_service *tgw_service_new(struct tgw_net *tn,
 	svc->stats = tgw_stats_alloc();
 	if (!svc->stats)
 		goto out_free;
-	err = tgw_sched_update(svc);
+	err = tgw_sched_prepare(svc, &ch);	/* no destinations yet */
 	if (err)
 		goto out_free_stats;
+	tgw_sched_commit(svc, &ch);
 	hlist_add_head_rcu(&svc->hnode, &tn->svc_hash[tgw_svc_hash(svc->vip,
 								   svc->port,
 								   svc->proto)]);
@@ -113,23 +115,22 @@ int tgw_service_set(struct tgw_net *tn, struct tgw_service *svc,
 		    bool set_sched, bool set_mss,
 		    struct netlink_ext_ack *extack)
 {
-	const struct tgw_sched_ops *old = svc->ops;
 	int i, err;
 
 	lockdep_assert_held(&tn->cfg_lock);
 	if (set_sched && tmpl->sched != svc->sched) {
-		const struct tgw_sched_ops *ops = tgw_sched_get(tmpl->sched);
+		struct tgw_sched_change ch = {
+			.ops = tgw_sched_get(tmpl->sched),
+		};
 
 		/* Build the new state first: readers see either scheduler. */
-		err = ops->update ? ops->update(svc) : 0;
+		err = tgw_sched_prepare(svc, &ch);
 		if (err) {
 			NL_SET_ERR_MSG_MOD(extack, "out of memory");
 			return err;
 		}
-		WRITE_ONCE(svc->ops, ops);
+		tgw_sched_commit(svc, &ch);
 		svc->sched = tmpl->sched;
-		if (old->release)
-			old->release(svc);
 	}
 	for (i = 0; i < __TGW_STATE_MAX; i++)
 		if (set_timeout[i])
@@ -154,9 +155,7 @@ static void tgw_service_release(struct tgw_service *svc)
 {
 	struct tgw_dest *d, *tmp;
 
-	if (svc->ops->release)
-		svc->ops->release(svc);
-	tgw_maglev_release(svc);
+	tgw_sched_release(svc);
 	list_for_each_entry_safe(d, tmp, &svc->dests, list) {
 		list_del_rcu(&d->list);
 		call_rcu(&d->rcu, tgw_dest_free_rcu);
@@ -180,7 +179,7 @@ void tgw_service_del(struct tgw_net *tn, struct tgw_service *svc)
 	lockdep_assert_held(&tn->cfg_lock);
 	tgw_service_unhash(tn, svc);
 	synchronize_rcu();	/* no packet still schedules to it */
-	tgw_conn_flush(tn, tgw_conn_of_svc, svc);
+	tgw_conn_flush(tn, tgw_conn_of_svc, svc, TGW_CONN_END_DELETED);
 	tgw_service_release(svc);
 }
 
@@ -195,7 +194,7 @@ void tgw_service_flush_all(struct tgw_net *tn)
 		hlist_for_each_entry_safe(svc, tmp, &tn->svc_hash[i], hnode)
 			tgw_service_unhash(tn, svc);
 	synchronize_rcu();
-	tgw_conn_flush(tn, NULL, NULL);
+	tgw_conn_flush(tn, NULL, NULL, TGW_CONN_END_DELETED);
 	for (i = 0; i < ARRAY_SIZE(tn->svc_hash); i++)
 		hlist_for_each_entry_safe(svc, tmp, &tn->svc_hash[i], hnode)
 			tgw_service_release(svc);
@@ -216,8 +215,8 @@ struct tgw_dest *tgw_dest_new(struct tgw_net *tn, struct tgw_service *svc,
 			      __be32 host, __be32 vmip, __be16 vmport,
 			      u32 weight, struct netlink_ext_ack *extack)
 {
+	struct tgw_sched_change ch = {};
 	struct tgw_dest *d;
-	int err;
 
 	lockdep_assert_held(&tn->cfg_lock);
 	if (tgw_dest_find(svc, host, vmip, vmport)) {
@@ -239,19 +238,18 @@ struct tgw_dest *tgw_dest_new(struct tgw_net *tn, struct tgw_service *svc,
 	d->vmip = vmip;
 	d->vmport = vmport;
 	d->weight = weight;
+	/* Tables first, with @d: nothing can use @d before it is listed. */
+	ch.add = d;
+	if (tgw_sched_prepare(svc, &ch))
+		goto out_free_stats;
 	list_add_tail_rcu(&d->list, &svc->dests);
 	svc->ndests++;
-	err = tgw_sched_update(svc);
-	if (err) {
-		list_del_rcu(&d->list);
-		svc->ndests--;
-		tgw_sched_update(svc);
-		call_rcu(&d->rcu, tgw_dest_free_rcu);
-		goto out_nomem;
-	}
+	tgw_sched_commit(svc, &ch);
 	tn->cfg_gen++;
 	return d;
 
+out_free_stats:
+	tgw_stats_free(d->stats);
 out_free:
 	kfree(d);
 out_nomem:
@@ -262,23 +260,37 @@ out_nomem:
 int tgw_dest_set_weight(struct tgw_net *tn, struct tgw_dest *d, u32 weight,
 			struct netlink_ext_ack *extack)
 {
-	u32 old = d->weight;
+	struct tgw_sched_change ch = { .set = d, .weight = weight };
 	int err;
 
 	lockdep_assert_held(&tn->cfg_lock);
-	WRITE_ONCE(d->weight, weight);
-	err = tgw_sched_update(d->svc);
+	err = tgw_sched_prepare(d->svc, &ch);
 	if (err) {
-		WRITE_ONCE(d->weight, old);
-		tgw_sched_update(d->svc);
 		NL_SET_ERR_MSG_MOD(extack, "out of memory");
 		return err;
 	}
+	WRITE_ONCE(d->weight, weight);
+	tgw_sched_commit(d->svc, &ch);
 	tn->cfg_gen++;
 	return 0;
 }
 
-void tgw_dest_del(struct tgw_net *tn, struct tgw_dest *d)
+/* The tables without @d; removing it then cannot fail. */
+int tgw_dest_del_prepare(struct tgw_dest *d, struct tgw_sched_change *ch,
+			 struct netlink_ext_ack *extack)
+{
+	int err;
+
+	memset(ch, 0, sizeof(*ch));
+	ch->del = d;
+	err = tgw_sched_prepare(d->svc, ch);
+	if (err)
+		NL_SET_ERR_MSG_MOD(extack, "out of memory");
+	return err;
+}
+
+void tgw_dest_del(struct tgw_net *tn, struct tgw_dest *d,
+		  struct tgw_sched_change *ch)
 {
 	struct tgw_service *svc = d->svc;
 
@@ -286,10 +298,9 @@ void tgw_dest_del(struct tgw_net *tn, struct tgw_dest *d)
 	WRITE_ONCE(d->dead, true);
 	list_del_rcu(&d->list);
 	svc->ndests--;
-	/* On failure the old tables stay, and skip the dead destination. */
-	tgw_sched_update(svc);
+	tgw_sched_commit(svc, ch);
 	synchronize_rcu();
-	tgw_conn_flush(tn, tgw_conn_of_dest, d);
+	tgw_conn_flush(tn, tgw_conn_of_dest, d, TGW_CONN_END_DELETED);
 	call_rcu(&d->rcu, tgw_dest_free_rcu);
 	tn->cfg_gen++;
 }

@@ -75,19 +75,47 @@ struct tgw_dest {
 
 #define TGW_MAGLEV_SIZE		65537	/* prime */
 
+struct tgw_maglev_ent {
+	struct tgw_dest *d;
+	u32 slots;			/* slots owned (for dumps) */
+};
+
 struct tgw_maglev {
 	struct rcu_head rcu;
 	unsigned int ndests;
-	struct tgw_dest **dests;
-	u16 slot[TGW_MAGLEV_SIZE];	/* index into dests */
+	struct tgw_maglev_ent *ent;
+	u16 slot[TGW_MAGLEV_SIZE];	/* index into ent */
+};
+
+/* A usable destination and its weight, as a scheduler should see it. */
+struct tgw_sched_dest {
+	struct tgw_dest *d;
+	u32 weight;
+};
+
+/*
+ * A configuration change, prepared (all allocations done) before anything
+ * is changed, then committed (cannot fail) or aborted: a failed command
+ * leaves the service as it was.
+ */
+struct tgw_sched_change {
+	struct tgw_dest *add;		/* joins the service */
+	struct tgw_dest *del;		/* leaves it */
+	struct tgw_dest *set;		/* gets weight @weight */
+	u32 weight;
+	const struct tgw_sched_ops *ops; /* the scheduler after the change */
+	/* prepared state */
+	struct tgw_maglev *maglev;
+	void *priv;
 };
 
 struct tgw_sched_ops {
 	const char *name;
-	/* Rebuild scheduler state after a destination change (cfg_lock). */
-	int (*update)(struct tgw_service *svc);
-	/* Free scheduler state; the service is unreachable (cfg_lock). */
-	void (*release)(struct tgw_service *svc);
+	/* Build private state for @n usable destinations (cfg_lock). */
+	int (*build)(const struct tgw_sched_dest *v, unsigned int n,
+		     void **priv);
+	/* Free private state after an RCU grace period. */
+	void (*free)(void *priv);
 	/* Pick a destination for a new flow (RCU); NULL if none. */
 	struct tgw_dest *(*pick)(struct tgw_service *svc,
 				 const struct tgw_tuple *t);
@@ -142,6 +170,31 @@ struct tgw_role_cfg {
 	__be32 addr;
 	unsigned int ngw;
 	__be32 gw[TGW_GATEWAYS_MAX];
+	u32 timeout[__TGW_STATE_MAX];	/* host flows, jiffies */
+};
+
+/* A copy of a connection, for events and dumps. */
+struct tgw_conn_info {
+	struct tgw_tuple in;
+	struct tgw_tuple out;
+	__be32 peer;
+	u32 timeout_ms;			/* remaining */
+	u8 state;
+	u8 flags;
+	bool gateway;			/* in.daddr:in.dport is a VIP */
+};
+
+/* Connection events: see events.c. */
+struct tgw_events {
+	spinlock_t lock;		/* protects all below */
+	struct list_head queue;
+	unsigned int queued;
+	unsigned long window;		/* jiffies: start of this second */
+	unsigned int in_window;		/* events queued in this second */
+	u64 unreported;			/* suppressed, not yet reported */
+	u64 sent;
+	u64 suppressed;
+	struct delayed_work work;
 };
 
 #define TGW_SVC_HASH_BITS	8
@@ -153,7 +206,7 @@ struct tgw_net {
 	u32 cfg_gen;			/* bumped on every change (dumps) */
 	struct hlist_head svc_hash[1 << TGW_SVC_HASH_BITS];
 	unsigned int nsvc;
-	u32 timeout[__TGW_STATE_MAX];	/* defaults, jiffies */
+	u32 timeout[__TGW_STATE_MAX];	/* conns without a service, jiffies */
 
 	struct rhashtable conns[TGW_DIR_MAX];
 	atomic_t nconns;
@@ -164,6 +217,7 @@ struct tgw_net {
 	bool exiting;
 
 	struct tgw_stats __percpu *stats;
+	struct tgw_events ev;
 };
 
 extern unsigned int tgw_net_id;
@@ -217,16 +271,25 @@ struct tgw_dest *tgw_dest_new(struct tgw_net *tn, struct tgw_service *svc,
 			      u32 weight, struct netlink_ext_ack *extack);
 int tgw_dest_set_weight(struct tgw_net *tn, struct tgw_dest *d, u32 weight,
 			struct netlink_ext_ack *extack);
-void tgw_dest_del(struct tgw_net *tn, struct tgw_dest *d);
+int tgw_dest_del_prepare(struct tgw_dest *d, struct tgw_sched_change *ch,
+			 struct netlink_ext_ack *extack);
+void tgw_dest_del(struct tgw_net *tn, struct tgw_dest *d,
+		  struct tgw_sched_change *ch);
 
 /* sched.c, sched_maglev.c */
 const struct tgw_sched_ops *tgw_sched_get(u32 id);
-int tgw_sched_update(struct tgw_service *svc);
+int tgw_sched_prepare(struct tgw_service *svc, struct tgw_sched_change *ch);
+void tgw_sched_commit(struct tgw_service *svc, struct tgw_sched_change *ch);
+void tgw_sched_abort(struct tgw_sched_change *ch);
+void tgw_sched_release(struct tgw_service *svc);
 struct tgw_dest *tgw_sched_fallback(struct tgw_service *svc,
 				    const struct tgw_tuple *t);
 extern const struct tgw_sched_ops tgw_sched_maglev;
-int tgw_maglev_build(struct tgw_service *svc);
-void tgw_maglev_release(struct tgw_service *svc);
+struct tgw_maglev *tgw_maglev_build(const struct tgw_sched_dest *v,
+				    unsigned int n);
+void tgw_maglev_free(struct tgw_maglev *m);
+void tgw_maglev_free_rcu(struct tgw_maglev *m);
+u32 tgw_maglev_slots(struct tgw_service *svc, const struct tgw_dest *d);
 struct tgw_dest *tgw_maglev_pick(struct tgw_service *svc,
 				 const struct tgw_tuple *t);
 
@@ -241,7 +304,9 @@ struct tgw_conn *tgw_conn_create(struct tgw_net *tn, const struct tgw_tuple *in,
 				 const struct tgw_tuple *out, __be32 peer,
 				 struct tgw_dest *dest, u8 state, u8 flags,
 				 enum tgw_drop *why);
-bool tgw_conn_unlink(struct tgw_net *tn, struct tgw_conn *c);
+bool tgw_conn_unlink(struct tgw_net *tn, struct tgw_conn *c,
+		     enum tgw_conn_end why);
+void tgw_conn_info(const struct tgw_conn *c, struct tgw_conn_info *ci);
 void tgw_conn_confirm(struct tgw_net *tn, struct tgw_conn *c);
 void tgw_conn_confirm_locked(struct tgw_net *tn, struct tgw_conn *c);
 void tgw_conn_set_state(struct tgw_net *tn, struct tgw_conn *c, u8 state);
@@ -251,9 +316,18 @@ bool tgw_conn_expired(const struct tgw_conn *c);
 unsigned int tgw_conn_flush(struct tgw_net *tn,
 			    bool (*match)(const struct tgw_conn *c,
 					  const void *arg),
-			    const void *arg);
+			    const void *arg, enum tgw_conn_end why);
 unsigned int tgw_conn_bytes(struct tgw_net *tn);
 extern const struct rhashtable_params tgw_conn_params[TGW_DIR_MAX];
+
+/* events.c */
+extern bool tgw_events_stopped;
+void tgw_events_init_net(struct tgw_net *tn);
+void tgw_events_exit_net(struct tgw_net *tn);
+void tgw_events_stop(void);
+void tgw_events_conn(struct tgw_net *tn, const struct tgw_conn *c,
+		     enum tgw_conn_event ev, u8 old_state,
+		     enum tgw_conn_end why);
 
 /* proto_tcp.c */
 void tgw_tcp_track(struct tgw_net *tn, struct tgw_conn *c, enum tgw_dir dir,
@@ -296,5 +370,6 @@ int tgw_genl_register(void);
 void tgw_genl_unregister(void);
 void tgw_notify(struct tgw_net *tn, struct genl_info *info, u8 cmd,
 		struct tgw_service *svc, struct tgw_dest *d);
+int tgw_nl_put_conn_info(struct sk_buff *skb, const struct tgw_conn_info *ci);
 
 #endif /* _TGW_H */

@@ -103,4 +103,14 @@ for i in 1 2; do
 	run tgwd-cli curl -s http://10.0.0.100/ || exit 1
 done
 run tgwd-gw "$TGWCTL" stats
+echo
+echo "== connection events of one request (tgwctl monitor conn)"
+ip netns exec tgwd-gw "$TGWCTL" monitor conn > /run/tgwd-events.log 2>&1 &
+MON=$!
+PIDS+=($MON)
+sleep 1
+ip netns exec tgwd-cli curl -s -o /dev/null http://10.0.0.100/
+sleep 1
+kill "$MON"
+sed 's/^/  /' /run/tgwd-events.log
 exit 0

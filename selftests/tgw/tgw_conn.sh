@@ -1,12 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The connection table: per-service timeouts expire flows, single flows can
-# be looked up and deleted, and a SYN flood against a small table evicts
-# only unconfirmed entries: established flows carry on, and new clients
-# still get in once the flood stops.
+# The connection table: per-service timeouts expire flows, host timeouts
+# (set with the host role) expire the host's flows at the configured time,
+# single flows can be looked up and deleted, and a SYN flood against a
+# small table evicts only unconfirmed entries: established flows carry on,
+# and new clients still get in once the flood stops.
 
-ALL_TESTS="test_timeouts test_conn_get_del test_syn_flood"
+ALL_TESTS="test_timeouts test_host_timeouts test_conn_get_del test_syn_flood"
 
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/topo.sh"
@@ -33,6 +34,48 @@ test_timeouts()
 	[ "$(count "$H1" proto udp)" -gt 0 ] || [ "$(count "$H2" proto udp)" -gt 0 ]
 	check_err $? "host conns gone too early"
 	log_test "per-service timeouts expire connections"
+}
+
+test_host_timeouts()
+{
+	local t0 t1 left
+
+	RET=0
+	tgwctl "$H1" role host addr 192.168.1.2 gateway $TGWIP \
+		timeout udp 4 timeout established 77
+	check_err $? "role host with timeouts"
+	tgwctl "$H1" role show | grep -q "^role host addr 192.168.1.2 gateway $TGWIP timeout established 77 timeout udp 4 conn-max "
+	check_err $? "role show: $(tgwctl "$H1" role show)"
+	tgwctl "$H1" -j role show | "$PY" -c '
+import json, sys
+r = json.load(sys.stdin)
+assert r["timeout"]["udp"] == 4 and r["timeout"]["syn_sent"] == 30, r'
+	check_err $? "role show -j"
+	tgwctl "$GW" service set $VIP:53 proto udp timeout udp 300
+	# a flow to H1 (vm1), straight from the gateway's tunnel end
+	t0=$(date +%s.%N)
+	nsx "$GW" "$PY" "$PEER" ipip 192.168.1.2 10.0.1.2 10.1.1.2 udp 7000 8080 \
+		--src $TGWIP > /dev/null
+	busywait 3000 sh -c "ip netns exec $H1 $TGWCTL conn show | grep -q 'udp 10.0.1.2:7000 '"
+	check_err $? "host flow not tracked"
+	left=$(tgwctl "$H1" -j conn show proto udp client 10.0.1.2:7000 |
+	       "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["timeout_ms"])')
+	[ "$left" -gt 2000 ] && [ "$left" -le 4000 ]
+	check_err $? "host flow timeout not 4s: $left ms"
+	sleep 2
+	tgwctl "$H1" conn show | grep -q "udp 10.0.1.2:7000 "
+	check_err $? "host flow gone before its timeout"
+	busywait 6000 sh -c "! ip netns exec $H1 $TGWCTL conn show | grep -q 'udp 10.0.1.2:7000 '"
+	check_err $? "host flow did not expire"
+	t1=$(date +%s.%N)
+	log_info "host flow expired after $(awk "BEGIN { print $t1 - $t0 }") s (timeout 4, gc every 1)"
+	awk "BEGIN { exit !($t1 - $t0 >= 4 && $t1 - $t0 <= 9) }"
+	check_err $? "host flow expired at the wrong time"
+	# the role without timeouts restores the defaults
+	tgwctl "$H1" role host addr 192.168.1.2 gateway $TGWIP
+	tgwctl "$H1" role show | grep -q timeout
+	check_fail $? "defaults not restored: $(tgwctl "$H1" role show)"
+	log_test "host role timeouts: a host flow expires at the configured time"
 }
 
 test_conn_get_del()

@@ -152,7 +152,7 @@ test_notify()
 	RET=0
 	out=$(mktemp)
 	defer rm -f "$out"
-	nsx "$NS" stdbuf -oL "$TGWCTL" monitor > "$out" &
+	ip netns exec "$NS" stdbuf -oL "$TGWCTL" monitor config > "$out" &
 	pid=$!
 	# wait until the monitor listens
 	busywait 5000 sh -c "ip netns exec $NS $TGWCTL role gateway addr 10.255.0.1 && grep -q role-set $out"

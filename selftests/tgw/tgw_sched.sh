@@ -4,10 +4,14 @@
 # Schedulers: wrr follows the weights exactly, wlc balances open
 # connections, maglev spreads flows and, as the fallback for unknown
 # mid-stream packets, keeps them on their VM when the gateway loses its
-# table. Weight 0 drains (no new flows, old ones carry on); deleting a
-# destination deletes its connections.
+# table (held flows, and a long transfer flushed in the middle). With wrr
+# the fallback is the same Maglev table: a flow survives if Maglev agrees
+# with the VM wrr picked, the others are reset at once by the VM (never
+# left hanging). Weight 0 drains (no new flows, old ones carry on);
+# deleting a destination deletes its connections.
 
-ALL_TESTS="test_wrr test_wlc test_maglev_fallback test_drain test_dest_del"
+ALL_TESTS="test_wrr test_wlc test_maglev_fallback test_maglev_transfer
+	   test_wrr_fallback test_drain test_dest_del"
 
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/topo.sh"
@@ -93,6 +97,81 @@ test_maglev_fallback()
 	check_eq "$(json errors < "$f")" 0 "flows broke after the gateway lost them"
 	check_eq "$(json held < "$f")" 6 "held flows"
 	log_test "maglev spreads flows; unknown mid-stream flows keep their VM"
+}
+
+# conn_vm PORT: the VM of the gateway's connection from client port PORT
+conn_vm()
+{
+	tgwctl "$GW" conn show proto tcp client 10.0.1.2:"$1" |
+		sed -n 's/.* vm \(10.1.[12].2\):8080 .*/\1/p'
+}
+
+test_maglev_transfer()
+{
+	local f pid port vm_before vm_after start
+
+	RET=0
+	tgwctl "$GW" service set $VIP:80 proto tcp sched maglev
+	start=$(stat "$GW" bytes_in)
+	f=$(mktemp)
+	defer rm -f "$f"
+	nsx "$CLI" "$PY" "$PEER" tcp $VIP 80 --count 1 --bytes 60000000 \
+		> "$f" &
+	pid=$!
+	busywait 10000 sh -c "[ \$(ip netns exec $GW $TGWCTL -j stats | $PY -c 'import json,sys; print(json.load(sys.stdin)[\"stats\"][\"bytes_in\"])') -gt $((start + 3000000)) ]"
+	check_err $? "transfer did not start"
+	port=$(tgwctl "$GW" conn show proto tcp | grep established |
+	       sed -n 's/^tcp 10.0.1.2:\([0-9]*\) .*/\1/p' | head -1)
+	vm_before=$(conn_vm "$port")
+	tgwctl "$GW" conn flush > /dev/null
+	check_err $? "conn flush"
+	busywait 5000 sh -c "ip netns exec $GW $TGWCTL conn show proto tcp client 10.0.1.2:$port | grep -q fallback"
+	check_err $? "transfer not picked up mid-stream (finished already?)"
+	vm_after=$(conn_vm "$port")
+	wait "$pid"
+	log_info "$(cat "$f") port $port vm $vm_before -> $vm_after"
+	check_eq "$(json errors < "$f")" 0 "transfer broke or data differed"
+	[ -n "$vm_before" ]
+	check_err $? "no connection before the flush"
+	check_eq "$vm_after" "$vm_before" "backend after the flush"
+	log_test "maglev: 60 MB transfer flushed mid-way completes on its VM"
+}
+
+test_wrr_fallback()
+{
+	local f pid ports p before after moved=0 n=8
+
+	RET=0
+	tgwctl "$GW" service set $VIP:80 proto tcp sched wrr && dest_w 1 1 &&
+	dest_w 2 1
+	check_err $? "config"
+	f=$(mktemp)
+	defer rm -f "$f"
+	nsx "$CLI" "$PY" "$PEER" tcp $VIP 80 --count $n --hold 8 > "$f" &
+	pid=$!
+	busywait 10000 sh -c "[ \$(ip netns exec $GW $TGWCTL conn show | grep -c 'established.*confirmed') -ge $n ]"
+	check_err $? "held flows not established"
+	ports=$(tgwctl "$GW" conn show proto tcp | grep established |
+		sed -n 's/^tcp 10.0.1.2:\([0-9]*\) .*/\1/p')
+	declare -A was
+	for p in $ports; do
+		was[$p]=$(conn_vm "$p")
+	done
+	tgwctl "$GW" conn flush > /dev/null
+	# every held flow pings every 0.2 s: all come back as fallback entries
+	busywait 5000 sh -c "[ \$(ip netns exec $GW $TGWCTL conn show | grep -c fallback) -ge $n ]"
+	check_err $? "flows not picked up: $(tgwctl "$GW" conn show)"
+	for p in $ports; do
+		before=${was[$p]}
+		after=$(conn_vm "$p")
+		[ "$before" = "$after" ] || moved=$((moved + 1))
+	done
+	wait "$pid"
+	log_info "$(cat "$f") moved $moved of $n"
+	# a moved flow reaches a VM that does not know it: reset, not hung
+	check_eq "$(json errors < "$f")" "$moved" "flows broken (= flows moved)"
+	check_eq "$(json held < "$f")" $((n - moved)) "flows kept"
+	log_test "wrr: mid-stream fallback keeps the flows Maglev agrees on, resets the rest"
 }
 
 test_drain()

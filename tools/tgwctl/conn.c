@@ -7,14 +7,7 @@
 
 #include "tgwctl.h"
 
-struct tgw_conn_row {
-	uint8_t proto, state;
-	uint32_t cip, vip, vmip, peer, timeout, flags;
-	uint16_t cport, vport, vmport;
-	bool has_vip;
-};
-
-static void tgw_conn_parse(const struct nlattr *nest, struct tgw_conn_row *r)
+void tgw_conn_parse(const struct nlattr *nest, struct tgw_conn_row *r)
 {
 	const struct nlattr *a;
 
@@ -59,12 +52,12 @@ static void tgw_conn_parse(const struct nlattr *nest, struct tgw_conn_row *r)
 	}
 }
 
-static void tgw_conn_print(struct tgw_ctx *ctx, const struct tgw_conn_row *r)
+/* The fields of a connection: JSON members, or text without a newline. */
+void tgw_conn_fields(struct tgw_ctx *ctx, const struct tgw_conn_row *r)
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], c[INET_ADDRSTRLEN];
 
 	if (ctx->json) {
-		cpjson_obj_begin(&ctx->j, NULL);
 		cpjson_str(&ctx->j, "proto", tgw_proto_str(r->proto));
 		cpjson_str(&ctx->j, "client", tgw_ip_str(r->cip, a));
 		cpjson_u64(&ctx->j, "cport", ntohs(r->cport));
@@ -81,18 +74,28 @@ static void tgw_conn_print(struct tgw_ctx *ctx, const struct tgw_conn_row *r)
 			    r->flags & TGW_CONN_F_CONFIRMED);
 		cpjson_bool(&ctx->j, "fallback",
 			    r->flags & TGW_CONN_F_FALLBACK);
-		cpjson_obj_end(&ctx->j);
 		return;
 	}
 	printf("%s %s:%u", tgw_proto_str(r->proto), tgw_ip_str(r->cip, a),
 	       ntohs(r->cport));
 	if (r->has_vip)
 		printf(" vip %s:%u", tgw_ip_str(r->vip, b), ntohs(r->vport));
-	printf(" vm %s:%u peer %s %s %us%s%s\n", tgw_ip_str(r->vmip, b),
+	printf(" vm %s:%u peer %s %s %us%s%s", tgw_ip_str(r->vmip, b),
 	       ntohs(r->vmport), tgw_ip_str(r->peer, c),
 	       tgw_state_str(r->state), (r->timeout + 999) / 1000,
 	       r->flags & TGW_CONN_F_CONFIRMED ? " confirmed" : "",
 	       r->flags & TGW_CONN_F_FALLBACK ? " fallback" : "");
+}
+
+static void tgw_conn_print(struct tgw_ctx *ctx, const struct tgw_conn_row *r)
+{
+	if (ctx->json)
+		cpjson_obj_begin(&ctx->j, NULL);
+	tgw_conn_fields(ctx, r);
+	if (ctx->json)
+		cpjson_obj_end(&ctx->j);
+	else
+		putchar('\n');
 }
 
 static int tgw_conn_cb(const struct nlmsghdr *nlh, void *data)
@@ -215,6 +218,11 @@ int tgw_cmd_conn(struct tgw_ctx *ctx, int argc, char **argv)
 			return -EINVAL;
 		return cpnl_do(ctx->nl, nlh, get ? tgw_conn_cb : NULL, ctx);
 	}
+	if (tgw_match(argv[0], "monitor")) {
+		if (argc > 1)
+			return tgw_err("unknown argument \"%s\"", argv[1]);
+		return tgw_monitor_run(ctx, false, true);
+	}
 	if (!strcmp(argv[0], "flush")) {
 		argc--;
 		argv++;
@@ -229,6 +237,6 @@ int tgw_cmd_conn(struct tgw_ctx *ctx, int argc, char **argv)
 		}
 		return cpnl_do(ctx->nl, nlh, tgw_flush_cb, ctx);
 	}
-	return tgw_err("unknown command \"conn %s\" (show, get, del, flush)",
+	return tgw_err("unknown command \"conn %s\" (show, get, del, flush, monitor)",
 		       argv[0]);
 }

@@ -31,7 +31,8 @@ static void usage(FILE *f)
 {
 	fputs("Usage: tgwctl [-j] [-s] [-b FILE] OBJECT COMMAND [ARGS]\n"
 	      "  role gateway addr TGWIP [conn-max N]\n"
-	      "  role host addr HOSTIP gateway TGWIP [gateway TGWIP]... [conn-max N]\n"
+	      "  role host addr HOSTIP gateway TGWIP [gateway TGWIP]...\n"
+	      "            [timeout STATE SECS]... [conn-max N]\n"
 	      "  role none | role show\n"
 	      "  service add|set VIP:PORT proto tcp|udp [sched wrr|wlc|maglev]\n"
 	      "                  [timeout STATE SECS]... [mss N]\n"
@@ -44,8 +45,9 @@ static void usage(FILE *f)
 	      "            [vm IP[:PORT]] [peer IP]\n"
 	      "  conn get|del proto P client CIP:CPORT vip VIP:VPORT|vm VMIP:VMPORT\n"
 	      "  conn flush [VIP:PORT proto P]\n"
+	      "  conn monitor\n"
 	      "  stats\n"
-	      "  monitor\n"
+	      "  monitor [config|conn|all]\n"
 	      "STATE: syn_sent syn_recv established fin_wait time_wait close udp\n",
 	      f);
 }

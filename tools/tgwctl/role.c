@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* tgwctl - "role", "stats" and "monitor". */
+/* tgwctl - "role" and "stats". */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -11,17 +11,39 @@ static int tgw_role_set(struct tgw_ctx *ctx, uint32_t role, int argc,
 			char **argv)
 {
 	uint64_t buf[CPNL_REQ_SIZE / sizeof(uint64_t)];
+	uint32_t ip, max, state, secs;
+	struct nlattr *tmo = NULL;
 	struct nlmsghdr *nlh;
-	uint32_t ip, max;
 	bool addr = false;
-	int ngw = 0;
+	int ngw = 0, i;
 
 	nlh = cpnl_msg_start(ctx->nl, (char *)buf, TGW_CMD_ROLE_SET, 0);
 	mnl_attr_put_u32(nlh, TGW_A_ROLE, role);
+	/* timeouts first, in one nest */
+	for (i = 0; i < argc; i++) {
+		if (!tgw_match(argv[i], "timeout") || i + 2 >= argc) {
+			i++;
+			continue;
+		}
+		if (tgw_state_parse(argv[i + 1], &state) ||
+		    tgw_parse_u32(argv[i + 2], UINT32_MAX, &secs))
+			return -EINVAL;
+		if (!tmo)
+			tmo = mnl_attr_nest_start(nlh, TGW_A_TIMEOUT);
+		mnl_attr_put_u32(nlh, state, secs);
+		i += 2;
+	}
+	if (tmo)
+		mnl_attr_nest_end(nlh, tmo);
 	for (; argc > 0; argc -= 2, argv += 2) {
 		if (argc < 2)
 			return tgw_err("\"%s\" needs a value", argv[0]);
-		if (tgw_match(argv[0], "addr")) {
+		if (tgw_match(argv[0], "timeout")) {
+			if (argc < 3)
+				return tgw_err("\"timeout\" needs STATE SECS");
+			argc--;
+			argv++;
+		} else if (tgw_match(argv[0], "addr")) {
 			if (tgw_parse_ip(argv[1], &ip))
 				return -EINVAL;
 			mnl_attr_put_u32(nlh, TGW_A_ADDR, ip);
@@ -48,14 +70,22 @@ static int tgw_role_set(struct tgw_ctx *ctx, uint32_t role, int argc,
 static int tgw_role_show_cb(const struct nlmsghdr *nlh, void *data)
 {
 	uint32_t role = TGW_ROLE_NONE, max = 0, size = 0, addr = 0;
+	uint32_t timeout[__TGW_STATE_MAX] = { 0 };
+	const struct nlattr *a, *t, *tmo = NULL;
 	struct tgw_ctx *ctx = data;
 	char ip[INET_ADDRSTRLEN];
-	const struct nlattr *a;
 	uint64_t count = 0;
-	int ngw = 0;
+	int ngw = 0, i;
 
 	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
 		switch (mnl_attr_get_type(a)) {
+		case TGW_A_TIMEOUT:
+			tmo = a;
+			mnl_attr_for_each_nested(t, a)
+				if (mnl_attr_get_type(t) <= TGW_STATE_MAX)
+					timeout[mnl_attr_get_type(t)] =
+						mnl_attr_get_u32(t);
+			break;
 		case TGW_A_ROLE:
 			role = mnl_attr_get_u32(a);
 			break;
@@ -96,11 +126,22 @@ static int tgw_role_show_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	if (ctx->json) {
 		cpjson_arr_end(&ctx->j);
+		if (tmo) {
+			cpjson_obj_begin(&ctx->j, "timeout");
+			for (i = TGW_STATE_SYN_SENT; i <= TGW_STATE_MAX; i++)
+				cpjson_u64(&ctx->j, tgw_state_str(i),
+					   timeout[i]);
+			cpjson_obj_end(&ctx->j);
+		}
 		cpjson_u64(&ctx->j, "conn_max", max);
 		cpjson_u64(&ctx->j, "conns", count);
 		cpjson_u64(&ctx->j, "conn_bytes", size);
 		cpjson_obj_end(&ctx->j);
 	} else {
+		for (i = TGW_STATE_SYN_SENT; tmo && i <= TGW_STATE_MAX; i++)
+			if (timeout[i] != tgw_default_timeouts[i])
+				printf(" timeout %s %u", tgw_state_str(i),
+				       timeout[i]);
 		printf(" conn-max %u\n", max);
 		if (ctx->stats)
 			printf("# conns %llu bytes-per-conn %u\n",
@@ -134,9 +175,9 @@ int tgw_cmd_role(struct tgw_ctx *ctx, int argc, char **argv)
 
 static int tgw_stats_cb(const struct nlmsghdr *nlh, void *data)
 {
+	uint64_t count = 0, ev_sent = 0, ev_supp = 0;
 	struct tgw_ctx *ctx = data;
 	const struct nlattr *a;
-	uint64_t count = 0;
 	uint32_t size = 0;
 
 	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
@@ -144,14 +185,22 @@ static int tgw_stats_cb(const struct nlmsghdr *nlh, void *data)
 			count = cpnl_attr_get_uint(a);
 		else if (mnl_attr_get_type(a) == TGW_A_TABLE_BYTES)
 			size = mnl_attr_get_u32(a);
+		else if (mnl_attr_get_type(a) == TGW_A_EVENTS_SENT)
+			ev_sent = cpnl_attr_get_uint(a);
+		else if (mnl_attr_get_type(a) == TGW_A_EVENTS_SUPPRESSED)
+			ev_supp = cpnl_attr_get_uint(a);
 	}
 	if (ctx->json) {
 		cpjson_obj_begin(&ctx->j, NULL);
 		cpjson_u64(&ctx->j, "conns_now", count);
 		cpjson_u64(&ctx->j, "conn_bytes", size);
+		cpjson_u64(&ctx->j, "events_sent", ev_sent);
+		cpjson_u64(&ctx->j, "events_suppressed", ev_supp);
 	} else {
-		printf("conns_now %llu conn_bytes %u\n", (unsigned long long)count,
-		       size);
+		printf("conns_now %llu conn_bytes %u events_sent %llu events_suppressed %llu\n",
+		       (unsigned long long)count, size,
+		       (unsigned long long)ev_sent,
+		       (unsigned long long)ev_supp);
 	}
 	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
 		if (mnl_attr_get_type(a) == TGW_A_STATS)
@@ -170,121 +219,4 @@ int tgw_cmd_stats(struct tgw_ctx *ctx, int argc, char **argv)
 		return tgw_err("unknown argument \"%s\"", argv[0]);
 	nlh = cpnl_msg_start(ctx->nl, (char *)buf, TGW_CMD_STATS_GET, 0);
 	return cpnl_do(ctx->nl, nlh, tgw_stats_cb, ctx);
-}
-
-static const char *tgw_event_str(int cmd)
-{
-	switch (cmd) {
-	case TGW_CMD_ROLE_SET:
-		return "role-set";
-	case TGW_CMD_SERVICE_NEW:
-		return "service-new";
-	case TGW_CMD_SERVICE_SET:
-		return "service-set";
-	case TGW_CMD_SERVICE_DEL:
-		return "service-del";
-	case TGW_CMD_DEST_NEW:
-		return "dest-new";
-	case TGW_CMD_DEST_SET:
-		return "dest-set";
-	case TGW_CMD_DEST_DEL:
-		return "dest-del";
-	}
-	return "unknown";
-}
-
-static void tgw_monitor_key(const struct nlattr *nest)
-{
-	uint32_t vip = 0, port = 0, proto = 0;
-	char ip[INET_ADDRSTRLEN];
-	const struct nlattr *a;
-
-	mnl_attr_for_each_nested(a, nest) {
-		if (mnl_attr_get_type(a) == TGW_A_SVC_VIP)
-			vip = mnl_attr_get_u32(a);
-		else if (mnl_attr_get_type(a) == TGW_A_SVC_PORT)
-			port = ntohs(mnl_attr_get_u16(a));
-		else if (mnl_attr_get_type(a) == TGW_A_SVC_PROTO)
-			proto = mnl_attr_get_u8(a);
-	}
-	printf(" %s:%u proto %s", tgw_ip_str(vip, ip), port,
-	       tgw_proto_str(proto));
-}
-
-static void tgw_monitor_dest(const struct nlattr *nest)
-{
-	uint32_t host = 0, vmip = 0, port = 0, weight = 0;
-	char a1[INET_ADDRSTRLEN], a2[INET_ADDRSTRLEN];
-	const struct nlattr *a;
-
-	mnl_attr_for_each_nested(a, nest) {
-		switch (mnl_attr_get_type(a)) {
-		case TGW_A_DEST_HOST:
-			host = mnl_attr_get_u32(a);
-			break;
-		case TGW_A_DEST_VMIP:
-			vmip = mnl_attr_get_u32(a);
-			break;
-		case TGW_A_DEST_VMPORT:
-			port = ntohs(mnl_attr_get_u16(a));
-			break;
-		case TGW_A_DEST_WEIGHT:
-			weight = mnl_attr_get_u32(a);
-			break;
-		}
-	}
-	printf(" host %s vm %s:%u weight %u", tgw_ip_str(host, a1),
-	       tgw_ip_str(vmip, a2), port, weight);
-}
-
-static int tgw_monitor_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
-	char ip[INET_ADDRSTRLEN];
-	const struct nlattr *a;
-	int cmd = 0;
-
-	(void)data;
-	if (g->cmd != TGW_CMD_CONFIG_NTF)
-		return MNL_CB_OK;
-	mnl_attr_for_each(a, nlh, sizeof(*g))
-		if (mnl_attr_get_type(a) == TGW_A_NTF_CMD)
-			cmd = mnl_attr_get_u8(a);
-	printf("%s", tgw_event_str(cmd));
-	mnl_attr_for_each(a, nlh, sizeof(*g)) {
-		switch (mnl_attr_get_type(a)) {
-		case TGW_A_ROLE:
-			printf(" role %s", tgw_role_str(mnl_attr_get_u32(a)));
-			break;
-		case TGW_A_ADDR:
-			printf(" addr %s", tgw_ip_str(mnl_attr_get_u32(a), ip));
-			break;
-		case TGW_A_SERVICE:
-			tgw_monitor_key(a);
-			break;
-		case TGW_A_DEST:
-			tgw_monitor_dest(a);
-			break;
-		}
-	}
-	putchar('\n');
-	fflush(stdout);
-	return MNL_CB_OK;
-}
-
-int tgw_cmd_monitor(struct tgw_ctx *ctx, int argc, char **argv)
-{
-	struct cpnl *mon;
-	int ret;
-
-	(void)argc;
-	(void)argv;
-	(void)ctx;
-	mon = cpnl_open_monitor(TGW_FAMILY_NAME, TGW_MCGRP_CONFIG);
-	if (!mon)
-		return tgw_err("cannot join group %s: %s", TGW_MCGRP_CONFIG,
-			       strerror(errno));
-	ret = cpnl_monitor(mon, tgw_monitor_cb, NULL);
-	cpnl_close(mon);
-	return ret;
 }

@@ -21,7 +21,7 @@ struct tgw_svc_row {
 
 struct tgw_dest_row {
 	struct tgw_svc_key key;
-	uint32_t host, vmip, weight, active, inactive;
+	uint32_t host, vmip, weight, active, inactive, slots;
 	uint16_t vmport;
 	struct nlattr *stats;
 };
@@ -139,6 +139,9 @@ static int tgw_dest_row_cb(const struct nlmsghdr *nlh, void *data)
 			case TGW_A_DEST_INACTIVE:
 				r->inactive = mnl_attr_get_u32(d);
 				break;
+			case TGW_A_DEST_SLOTS:
+				r->slots = mnl_attr_get_u32(d);
+				break;
 			case TGW_A_DEST_STATS:
 				r->stats = tgw_attr_dup(d);
 				break;
@@ -199,6 +202,7 @@ static void tgw_dest_print(struct tgw_ctx *ctx, const struct tgw_dest_row *r)
 		cpjson_u64(&ctx->j, "weight", r->weight);
 		cpjson_u64(&ctx->j, "active", r->active);
 		cpjson_u64(&ctx->j, "inactive", r->inactive);
+		cpjson_u64(&ctx->j, "slots", r->slots);
 		if (ctx->stats && r->stats)
 			tgw_print_stats(ctx, r->stats, "");
 		cpjson_obj_end(&ctx->j);
@@ -210,7 +214,8 @@ static void tgw_dest_print(struct tgw_ctx *ctx, const struct tgw_dest_row *r)
 	printf(" vm %s:%u weight %u\n", tgw_ip_str(r->vmip, ip),
 	       ntohs(r->vmport), r->weight);
 	if (ctx->stats) {
-		printf("#   active %u inactive %u\n", r->active, r->inactive);
+		printf("#   active %u inactive %u maglev-slots %u\n", r->active,
+		       r->inactive, r->slots);
 		if (r->stats)
 			tgw_print_stats(ctx, r->stats, "#   ");
 	}

@@ -28,6 +28,17 @@ struct tgw_svc_key {
 	uint8_t proto;
 };
 
+struct tgw_conn_row {
+	uint8_t proto, state;
+	uint32_t cip, vip, vmip, peer, timeout, flags;
+	uint16_t cport, vport, vmport;
+	bool has_vip;
+};
+
+/* conn.c */
+void tgw_conn_parse(const struct nlattr *nest, struct tgw_conn_row *r);
+void tgw_conn_fields(struct tgw_ctx *ctx, const struct tgw_conn_row *r);
+
 /* util.c */
 int tgw_err(const char *fmt, ...);
 bool tgw_match(const char *arg, const char *word);
@@ -58,5 +69,7 @@ int tgw_cmd_dest(struct tgw_ctx *ctx, int argc, char **argv);
 int tgw_cmd_conn(struct tgw_ctx *ctx, int argc, char **argv);
 int tgw_cmd_stats(struct tgw_ctx *ctx, int argc, char **argv);
 int tgw_cmd_monitor(struct tgw_ctx *ctx, int argc, char **argv);
+/* monitor.c: print notifications of the chosen groups until an error */
+int tgw_monitor_run(struct tgw_ctx *ctx, bool config, bool conn);
 
 #endif /* TGWCTL_H */

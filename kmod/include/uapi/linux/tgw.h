@@ -2,14 +2,19 @@
 /*
  * tgw - tunnel gateway: generic netlink interface.
  *
- * Family "tgw", version 1, multicast group "config". Every command needs
- * CAP_NET_ADMIN and acts on the caller's network namespace.
+ * Family "tgw", version 1. Every command needs CAP_NET_ADMIN and acts on
+ * the caller's network namespace. Multicast groups: "config" (role,
+ * service and destination changes) and "conn" (connection events, sent
+ * only while someone listens, rate-limited and batched; see
+ * TGW_CMD_CONN_NTF).
  *
  * Each namespace has a role (TGW_CMD_ROLE_SET):
  *   gateway: TGW_A_ADDR is tgwip, the local end of the IPIP tunnels;
  *            optional TGW_A_TABLE_MAX bounds the connection table.
  *   host:    TGW_A_ADDR is hostip; one TGW_A_GATEWAY per gateway whose
- *            tunnelled packets are accepted (1..TGW_GATEWAYS_MAX).
+ *            tunnelled packets are accepted (1..TGW_GATEWAYS_MAX);
+ *            optional TGW_A_TIMEOUT {state: secs} for the host's flows
+ *            (unset states get the defaults).
  *
  * Objects (nested attributes):
  *   TGW_A_SERVICE  key: VIP, PORT, PROTO; SCHED, TIMEOUT{state: secs}, MSS
@@ -27,6 +32,7 @@
 #define TGW_FAMILY_NAME		"tgw"
 #define TGW_FAMILY_VERSION	1
 #define TGW_MCGRP_CONFIG	"config"
+#define TGW_MCGRP_CONN		"conn"
 
 #define TGW_GATEWAYS_MAX	16
 #define TGW_WEIGHT_MAX		65535
@@ -88,6 +94,27 @@ enum tgw_drop {
 #define TGW_CONN_F_FIN_IN	0x4	/* client sent FIN */
 #define TGW_CONN_F_FIN_OUT	0x8	/* VM sent FIN */
 
+/* TGW_A_NTF_EVENT of a connection event */
+enum tgw_conn_event {
+	TGW_CONN_EV_NEW,	/* created */
+	TGW_CONN_EV_STATE,	/* state changed (TGW_A_NTF_OLD_STATE: from) */
+	TGW_CONN_EV_END,	/* removed (TGW_A_NTF_REASON: why) */
+	__TGW_CONN_EV_MAX
+};
+
+#define TGW_CONN_EV_MAX (__TGW_CONN_EV_MAX - 1)
+
+/* TGW_A_NTF_REASON of TGW_CONN_EV_END */
+enum tgw_conn_end {
+	TGW_CONN_END_CLOSED,	/* timed out after FIN/RST, or reused by a SYN */
+	TGW_CONN_END_EXPIRED,	/* idle timeout in another state */
+	TGW_CONN_END_EVICTED,	/* unconfirmed, evicted from a full table */
+	TGW_CONN_END_DELETED,	/* conn del/flush, service/dest del, role */
+	__TGW_CONN_END_MAX
+};
+
+#define TGW_CONN_END_MAX (__TGW_CONN_END_MAX - 1)
+
 enum tgw_cmd {
 	TGW_CMD_UNSPEC,
 	TGW_CMD_ROLE_SET,	/* do: ROLE [ADDR GATEWAY* CONN_MAX] */
@@ -105,6 +132,10 @@ enum tgw_cmd {
 	TGW_CMD_CONN_FLUSH,	/* do: [SERVICE key] */
 	TGW_CMD_STATS_GET,	/* do: STATS of the namespace */
 	TGW_CMD_CONFIG_NTF,	/* notification: NTF_CMD + changed object */
+	TGW_CMD_CONN_NTF,	/* notification: NTF_EVENT [NTF_REASON]
+				 * [NTF_OLD_STATE] CONN; or NTF_SUPPRESSED
+				 * alone: events lost to the rate limit
+				 */
 	__TGW_CMD_MAX
 };
 
@@ -123,6 +154,17 @@ enum tgw_a {
 	TGW_A_CONN,		/* nest tgw_a_conn */
 	TGW_A_STATS,		/* nest tgw_a_stats */
 	TGW_A_NTF_CMD,		/* u8 command that caused a notification */
+	TGW_A_TIMEOUT,		/* nest: type enum tgw_state, u32 seconds
+				 * (host role: timeouts of its flows)
+				 */
+	TGW_A_NTF_EVENT,	/* u8 enum tgw_conn_event */
+	TGW_A_NTF_REASON,	/* u8 enum tgw_conn_end */
+	TGW_A_NTF_OLD_STATE,	/* u8 enum tgw_state */
+	TGW_A_NTF_SUPPRESSED,	/* uint events not sent since the last
+				 * report (rate limit or queue full)
+				 */
+	TGW_A_EVENTS_SENT,	/* uint connection events sent (stats) */
+	TGW_A_EVENTS_SUPPRESSED, /* uint connection events suppressed */
 	__TGW_A_MAX
 };
 
@@ -152,6 +194,7 @@ enum tgw_a_dest {
 	TGW_A_DEST_ACTIVE,	/* u32 established connections */
 	TGW_A_DEST_INACTIVE,	/* u32 other connections */
 	TGW_A_DEST_STATS,	/* nest tgw_a_stats */
+	TGW_A_DEST_SLOTS,	/* u32 Maglev table slots owned */
 	__TGW_A_DEST_MAX
 };
 
