@@ -9,6 +9,7 @@
 #include <linux/bio.h>
 #include <linux/device-mapper.h>
 #include <linux/dm-bufio.h>
+#include <linux/dm-cbs-format.h>
 #include <linux/dm-kcopyd.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -17,14 +18,12 @@
 #include <linux/workqueue.h>
 
 #define CBS_NONE		U32_MAX
-#define CBS_MAX_CBLOCKS		BIT(31)
-#define CBS_MIN_BLOCK_SECTORS	8U
-#define CBS_MAX_BLOCK_SECTORS	2097152U
 #define CBS_NR_STREAMS		8
 #define CBS_WA_BUCKETS		1024
 #define CBS_PROTECTED_PCT	80
+#define CBS_WB_BATCH		256
 
-/* eflags[] bits */
+/* cbs_entry.flags bits */
 #define CBS_E_VALID	0x01	/* the cache block holds the origin block */
 #define CBS_E_DIRTY	0x02	/* newer than the origin */
 #define CBS_E_BUSY	0x04	/* migration or commit pending: bios wait */
@@ -49,13 +48,19 @@ struct cbs_cfg {
 	u32 dirty_high;
 };
 
-/* 16 bytes per cache block; lists and hash chains are cache block indexes. */
+/*
+ * 14 bytes per cache block: the origin block, the CBS_E_* flags and three
+ * 24-bit cache block indexes in link[] (hash chain, list prev and next;
+ * see policy.c). So at most CBS_CORE_MAX_CBLOCKS cache blocks.
+ */
+#define CBS_LINK_BITS		24
+#define CBS_CORE_MAX_CBLOCKS	(BIT(CBS_LINK_BITS) - 1)
+
 struct cbs_entry {
 	u32 oblock;
-	u32 hnext;
-	u32 prev;
-	u32 next;
-};
+	u8 flags;
+	u8 link[9];
+} __packed;
 
 struct cbs_list {
 	u32 head;
@@ -102,11 +107,10 @@ struct cbs_cache {
 	spinlock_t lock;		/* everything below up to commit_lock */
 	struct cbs_cfg cfg;
 	struct cbs_entry *entries;
-	u8 *eflags;
 	u32 *buckets;
-	unsigned int hash_bits;
+	u32 nr_buckets;			/* nr_cblocks / 8 */
 	u8 *filter;			/* admission tags + counts */
-	unsigned int filter_bits;
+	u32 nr_filter;			/* nr_cblocks slots */
 	u32 filter_count;
 	struct cbs_list free;		/* usable now */
 	struct cbs_list pending_free;	/* usable after the next commit */
@@ -117,6 +121,8 @@ struct cbs_cache {
 	u32 mig_sectors;		/* copies in flight */
 	u32 wb_inflight;
 	u32 wb_cursor;
+	u32 wb_batch_n, wb_batch_pos;	/* wb_batch[pos..n) still to issue */
+	u64 wb_batch[CBS_WB_BATCH];	/* oblock << 32 | cblock, sorted */
 	u64 wb_failures;
 	unsigned long *mdirty[2];	/* mapping blocks to rewrite per copy */
 	bool meta_changed;
@@ -140,6 +146,7 @@ struct cbs_cache {
 	u64 generation;
 	unsigned int live_copy;
 	unsigned long *commit_bm;
+	u16 *md_ndirty[2];		/* dirty entries per mapping block */
 	u8 uuid[16];
 
 	struct dm_bufio_client *bufio;
@@ -149,6 +156,12 @@ struct cbs_cache {
 	struct delayed_work waker;
 	wait_queue_head_t wait;
 	struct bio_set bs;
+
+	/* netlink.c: the volume registry (under cbs_nl_lock) and events */
+	struct list_head nl_node;	/* on cbs_nl_vols while live */
+	u64 nl_id;			/* dump cursor, 0 = not listed */
+	unsigned int nl_users;		/* netlink commands using it */
+	u8 nl_sent;			/* states notified (worker only) */
 };
 
 /* metadata.c */

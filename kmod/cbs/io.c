@@ -12,9 +12,11 @@
  */
 #include <linux/blkdev.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 
 #include "cbs.h"
 #include "io.h"
+#include "netlink.h"
 
 #define DM_MSG_PREFIX "cbs"
 
@@ -86,15 +88,89 @@ static void cbs_cache_error(struct cbs_cache *c, unsigned int n)
 
 static void cbs_invalidate(struct cbs_cache *c, u32 cb)
 {
-	if (c->eflags[cb] & CBS_E_DIRTY)
+	if (c->entries[cb].flags & CBS_E_DIRTY)
 		c->nr_dirty--;
 	cbs_lru_del(c, cb);
 	cbs_hash_remove(c, cb);
-	c->eflags[cb] = 0;
+	c->entries[cb].flags = 0;
 	c->nr_valid--;
 	cbs_md_mark(c, cb);
 	cbs_list_push(c, &c->pending_free, cb);
 	c->stats.demotions++;
+}
+
+/*
+ * Origin resize (a table reload with another length). Growing needs
+ * nothing but the new bound. Shrinking is refused (-EINVAL) while a cache
+ * block beyond the new end is dirty or busy; clean ones are invalidated.
+ * @apply false only checks (ctr, the old table still live); true (preresume,
+ * old table suspended) changes the state and commits it, under commit_lock
+ * so no commit mixes the old bound with the new mapping.
+ */
+int cbs_resize_origin(struct cbs_cache *c, u32 nr_oblocks, bool apply)
+{
+	int r = 0;
+	u32 cb;
+
+	if (apply)
+		mutex_lock(&c->commit_lock);
+	spin_lock_irq(&c->lock);
+	for (cb = 0; cb < c->nr_cblocks && nr_oblocks < c->nr_oblocks; cb++) {
+		if (!c->entries[cb].flags || c->entries[cb].oblock < nr_oblocks)
+			continue;
+		if (c->entries[cb].flags & (CBS_E_DIRTY | (apply ? CBS_E_BUSY : 0))) {
+			r = -EINVAL;
+			break;
+		}
+	}
+	for (cb = 0; apply && !r && cb < c->nr_cblocks; cb++) {
+		if ((c->entries[cb].flags & CBS_E_VALID) &&
+		    c->entries[cb].oblock >= nr_oblocks)
+			cbs_invalidate(c, cb);
+		if (!(cb % 4096)) {
+			/* long walks: let interrupts in (the worker is idle) */
+			spin_unlock_irq(&c->lock);
+			cond_resched();
+			spin_lock_irq(&c->lock);
+		}
+	}
+	if (apply && !r)
+		c->nr_oblocks = nr_oblocks;
+	spin_unlock_irq(&c->lock);
+	if (!apply)
+		return r;
+	mutex_unlock(&c->commit_lock);
+	if (!r && !READ_ONCE(c->ro))
+		r = cbs_md_commit(c, false);
+	return r;
+}
+
+/*
+ * Forget every clean, idle cache block (cleaner mode at suspend): once the
+ * mapping without them is committed the cache holds nothing the origin
+ * lacks, so the origin may be written behind our back (detached) and a
+ * later attach serves no stale copy (research B2). Returns the number
+ * dropped.
+ */
+u32 cbs_drop_clean(struct cbs_cache *c)
+{
+	u32 cb, n = 0;
+
+	spin_lock_irq(&c->lock);
+	for (cb = 0; cb < c->nr_cblocks; cb++) {
+		if ((c->entries[cb].flags & (CBS_E_VALID | CBS_E_DIRTY | CBS_E_BUSY)) ==
+		    CBS_E_VALID) {
+			cbs_invalidate(c, cb);
+			n++;
+		}
+		if (!(cb % 4096)) {
+			spin_unlock_irq(&c->lock);
+			cond_resched();
+			spin_lock_irq(&c->lock);
+		}
+	}
+	spin_unlock_irq(&c->lock);
+	return n;
 }
 
 /* Send a write to the origin, tracked so no promotion copies under it. */
@@ -120,7 +196,7 @@ static enum cbs_act cbs_park(struct cbs_cache *c, struct bio *bio,
 static enum cbs_act cbs_hit(struct cbs_cache *c, struct bio *bio,
 			    struct cbs_pb *pb, u32 cb)
 {
-	u8 *ef = &c->eflags[cb];
+	u8 *ef = &c->entries[cb].flags;
 
 	pb->cblock = cb;
 	if (bio_data_dir(bio) == READ) {
@@ -177,7 +253,7 @@ static enum cbs_act cbs_miss(struct cbs_cache *c, struct bio *bio,
 		goto origin;
 	cbs_admitted(c, ob);
 	c->entries[cb].oblock = ob;
-	c->eflags[cb] = CBS_E_BUSY;
+	c->entries[cb].flags = CBS_E_BUSY;
 	cbs_hash_insert(c, cb);
 	if (write) {
 		/* a whole-block write fills the block: no copy needed */
@@ -208,10 +284,10 @@ static enum cbs_act cbs_discard(struct cbs_cache *c, struct bio *bio,
 	/* pass 0: wait if any block is busy; pass 1: invalidate */
 	for (pass = 0; pass < 2; pass++) {
 		for (cb = 0; cb < c->nr_cblocks; cb++) {
-			if (!c->eflags[cb] || c->entries[cb].oblock < b0 ||
+			if (!c->entries[cb].flags || c->entries[cb].oblock < b0 ||
 			    c->entries[cb].oblock >= b1)
 				continue;
-			if (pass == 0 && (c->eflags[cb] & CBS_E_BUSY)) {
+			if (pass == 0 && (c->entries[cb].flags & CBS_E_BUSY)) {
 				bio_list_add(&c->deferred, bio);
 				return CBS_ACT_DEFER;
 			}
@@ -241,7 +317,7 @@ static enum cbs_act cbs_decide(struct cbs_cache *c, struct bio *bio,
 		return bio_data_dir(bio) == WRITE ?
 		       cbs_writearound(c, pb, ob) : CBS_ACT_ORIGIN;
 	cb = cbs_lookup(c, ob);
-	if (cb != CBS_NONE && (c->eflags[cb] & CBS_E_BUSY)) {
+	if (cb != CBS_NONE && (c->entries[cb].flags & CBS_E_BUSY)) {
 		bio_list_add(&c->deferred, bio);
 		return CBS_ACT_DEFER;
 	}
@@ -358,8 +434,8 @@ int cbs_end_io(struct dm_target *ti, struct bio *bio, blk_status_t *error)
 		 */
 		spin_lock_irqsave(&c->lock, flags);
 		cbs_cache_error(c, 1);
-		if (c->eflags[cb] == (CBS_E_VALID | CBS_E_LISTED) ||
-		    c->eflags[cb] == (CBS_E_VALID | CBS_E_LISTED | CBS_E_PROT))
+		if (c->entries[cb].flags == (CBS_E_VALID | CBS_E_LISTED) ||
+		    c->entries[cb].flags == (CBS_E_VALID | CBS_E_LISTED | CBS_E_PROT))
 			cbs_invalidate(c, cb);
 		bio_list_add(&c->retry_origin, bio);
 		spin_unlock_irqrestore(&c->lock, flags);
@@ -371,7 +447,7 @@ int cbs_end_io(struct dm_target *ti, struct bio *bio, blk_status_t *error)
 		if (*error) {
 			/* never recorded on disk: the block is free again */
 			cbs_hash_remove(c, cb);
-			c->eflags[cb] = 0;
+			c->entries[cb].flags = 0;
 			cbs_list_push(c, &c->free, cb);
 			cbs_cache_error(c, 1);
 			bio_list_add(&c->retry_origin, bio);
@@ -379,7 +455,7 @@ int cbs_end_io(struct dm_target *ti, struct bio *bio, blk_status_t *error)
 			cbs_kick(c);
 			return DM_ENDIO_INCOMPLETE;
 		}
-		c->eflags[cb] = CBS_E_VALID | CBS_E_DIRTY;
+		c->entries[cb].flags = CBS_E_VALID | CBS_E_DIRTY;
 		c->nr_valid++;
 		c->nr_dirty++;
 		cbs_lru_add(c, cb);
@@ -411,29 +487,29 @@ static void cbs_copy_end(struct cbs_cache *c, u32 cb, bool read_err,
 	bool wb;
 
 	spin_lock_irqsave(&c->lock, flags);
-	wb = c->eflags[cb] & CBS_E_VALID;
+	wb = c->entries[cb].flags & CBS_E_VALID;
 	c->mig_sectors -= c->block_sectors;
 	if (wb) {
 		c->wb_inflight--;
-		c->eflags[cb] &= ~CBS_E_BUSY;
+		c->entries[cb].flags &= ~CBS_E_BUSY;
 		cbs_cache_error(c, read_err);
 		c->stats.origin_errors += write_err;
 		if (err) {
 			c->wb_failures++;
 		} else {
-			c->eflags[cb] &= ~CBS_E_DIRTY;
+			c->entries[cb].flags &= ~CBS_E_DIRTY;
 			c->nr_dirty--;
 			c->stats.writebacks++;
 			cbs_md_mark(c, cb);
 		}
 	} else if (err) {
 		cbs_hash_remove(c, cb);
-		c->eflags[cb] = 0;
+		c->entries[cb].flags = 0;
 		cbs_list_push(c, &c->free, cb);
 		c->stats.origin_errors += read_err;
 		cbs_cache_error(c, write_err);
 	} else {
-		c->eflags[cb] = CBS_E_VALID;
+		c->entries[cb].flags = CBS_E_VALID;
 		c->nr_valid++;
 		c->stats.promotions++;
 		cbs_lru_add(c, cb);
@@ -495,16 +571,46 @@ static void cbs_start_promotions(struct cbs_cache *c)
 	}
 }
 
+static int cbs_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Collect the next batch of dirty blocks: up to CBS_WB_BATCH found within
+ * 8192 cache blocks from the rotating cursor, sorted by origin block (the
+ * origin is the slow, seeking device). Entries are (oblock << 32 | cblock)
+ * and are re-checked when issued. Under c->lock.
+ */
+static void cbs_wb_refill(struct cbs_cache *c)
+{
+	u32 scanned = 0, n = 0, cb;
+
+	while (scanned++ < min(c->nr_cblocks, 8192U) && n < CBS_WB_BATCH) {
+		cb = c->wb_cursor;
+		c->wb_cursor = (cb + 1) % c->nr_cblocks;
+		if ((c->entries[cb].flags & (CBS_E_DIRTY | CBS_E_BUSY)) != CBS_E_DIRTY)
+			continue;
+		c->wb_batch[n++] = (u64)c->entries[cb].oblock << 32 | cb;
+	}
+	sort(c->wb_batch, n, sizeof(u64), cbs_cmp_u64, NULL);
+	c->wb_batch_n = n;
+	c->wb_batch_pos = 0;
+}
+
 /*
  * Background writeback: above dirty_low one copy at a time, above
  * dirty_high (or cleaner, or a flush message) as many as the migration
- * budget allows. Scans cache blocks in order from a cursor.
+ * budget allows, in ascending origin order within each batch.
  */
 static void cbs_start_writeback(struct cbs_cache *c)
 {
-	u32 low, high, max_jobs, scanned = 0, n = 0, cb;
+	u32 low, high, max_jobs, n = 0, cb, i;
+	bool all, refilled = false;
 	u32 picked[32];
-	bool all;
+	u64 v;
 
 	spin_lock_irq(&c->lock);
 	all = c->cfg.cleaner || c->flushing;
@@ -515,20 +621,27 @@ static void cbs_start_writeback(struct cbs_cache *c)
 		return;
 	}
 	max_jobs = all || c->nr_dirty > high ? ARRAY_SIZE(picked) : 1;
-	while (scanned++ < min(c->nr_cblocks, 8192U) && n < max_jobs &&
-	       c->wb_inflight < max_jobs && cbs_mig_budget(c)) {
-		cb = c->wb_cursor;
-		c->wb_cursor = (cb + 1) % c->nr_cblocks;
-		if ((c->eflags[cb] & (CBS_E_DIRTY | CBS_E_BUSY)) != CBS_E_DIRTY)
+	while (n < max_jobs && c->wb_inflight < max_jobs && cbs_mig_budget(c)) {
+		if (c->wb_batch_pos == c->wb_batch_n) {
+			if (refilled)
+				break;
+			cbs_wb_refill(c);
+			refilled = true;
 			continue;
-		c->eflags[cb] |= CBS_E_BUSY;
+		}
+		v = c->wb_batch[c->wb_batch_pos++];
+		cb = (u32)v;
+		if ((c->entries[cb].flags & (CBS_E_DIRTY | CBS_E_BUSY)) != CBS_E_DIRTY ||
+		    c->entries[cb].oblock != v >> 32)
+			continue;
+		c->entries[cb].flags |= CBS_E_BUSY;
 		c->wb_inflight++;
 		c->mig_sectors += c->block_sectors;
 		picked[n++] = cb;
 	}
 	spin_unlock_irq(&c->lock);
-	while (n--)
-		cbs_copy(c, picked[n], true);
+	for (i = 0; i < n; i++)
+		cbs_copy(c, picked[i], true);
 }
 
 static void cbs_issue_after_commit(struct cbs_cache *c, struct bio *bio,
@@ -539,7 +652,7 @@ static void cbs_issue_after_commit(struct cbs_cache *c, struct bio *bio,
 	if (r && pb->after == CBS_AFTER_CACHE) {
 		/* the dirty bit could not be recorded: write through instead */
 		spin_lock_irq(&c->lock);
-		c->eflags[pb->cblock] &= ~(CBS_E_DIRTY | CBS_E_BUSY);
+		c->entries[pb->cblock].flags &= ~(CBS_E_DIRTY | CBS_E_BUSY);
 		c->nr_dirty--;
 		spin_unlock_irq(&c->lock);
 		cbs_handle_deferred(c, bio);
@@ -548,7 +661,7 @@ static void cbs_issue_after_commit(struct cbs_cache *c, struct bio *bio,
 	switch (pb->after) {
 	case CBS_AFTER_CACHE:
 		spin_lock_irq(&c->lock);
-		c->eflags[pb->cblock] &= ~CBS_E_BUSY;
+		c->entries[pb->cblock].flags &= ~CBS_E_BUSY;
 		spin_unlock_irq(&c->lock);
 		cbs_remap(c, bio, CBS_ACT_CACHE);
 		dm_submit_bio_remap(bio, NULL);
@@ -667,6 +780,7 @@ void cbs_worker(struct work_struct *work)
 		cbs_retry_origin(c, bio);
 	cbs_do_commit(c);
 	cbs_send_event(c);
+	cbs_nl_worker(c);
 	while ((bio = bio_list_pop(&deferred)))
 		cbs_handle_deferred(c, bio);
 	cbs_start_promotions(c);

@@ -43,5 +43,7 @@ void cbs_worker(struct work_struct *work);
 void cbs_waker(struct work_struct *work);
 void cbs_kick(struct cbs_cache *c);
 void cbs_handle_deferred(struct cbs_cache *c, struct bio *bio);
+int cbs_resize_origin(struct cbs_cache *c, u32 nr_oblocks, bool apply);
+u32 cbs_drop_clean(struct cbs_cache *c);
 
 #endif /* _CBS_IO_H */

@@ -15,52 +15,9 @@
 
 #define DM_MSG_PREFIX "cbs"
 
-#define CBS_MD_BLOCK		4096
-#define CBS_SB_MAGIC		0x43425331	/* "CBS1" */
-#define CBS_MAP_MAGIC		0x43424d50	/* "CBMP" */
-#define CBS_VERSION		1
-#define CBS_SB_CLEAN		BIT(0)
-#define CBS_SB_NEEDS_CHECK	BIT(1)
-#define CBS_INCOMPAT_SUPPORTED	0ULL
-#define CBS_ENTRIES_PER_BLOCK	510
-#define CBS_ME_VALID		BIT_ULL(63)
-#define CBS_ME_DIRTY		BIT_ULL(62)
-#define CBS_ME_OBLOCK		GENMASK_ULL(55, 0)
-
-struct cbs_disk_sb {
-	__le32 csum;
-	__le32 magic;
-	__le32 version;
-	__le32 flags;
-	__le64 generation;
-	__le64 compat;
-	__le64 incompat;
-	__le32 block_size;
-	__le32 mapping_blocks;
-	__le64 nr_cblocks;
-	__le64 origin_sectors;
-	__le64 mapping_start;
-	__le64 nr_dirty;
-	__le64 row_start;
-	__le64 row_blocks;
-	__le32 row_block_size;
-	__le32 reserved;
-	__le64 row_map_root;
-	__le64 row_sm_root;
-	__le64 row_snap_root;
-	__le64 row_nr_snaps;
-	u8 uuid[16];
-} __packed;
-
-struct cbs_disk_map {
-	__le32 csum;
-	__le32 magic;
-	__le64 blocknr;
-	__le64 entry[CBS_ENTRIES_PER_BLOCK];
-} __packed;
-
 static_assert(sizeof(struct cbs_disk_map) == CBS_MD_BLOCK);
-static_assert(sizeof(struct cbs_disk_sb) <= CBS_MD_BLOCK);
+static_assert(sizeof(struct cbs_disk_sb) == 152);
+static_assert(offsetof(struct cbs_disk_sb, uuid) == 136);
 
 static __le32 cbs_csum(const void *block)
 {
@@ -74,7 +31,7 @@ u32 cbs_md_blocks_needed(u32 nr_cblocks)
 
 static sector_t cbs_copy_start(struct cbs_cache *c, unsigned int copy)
 {
-	return 2 + (sector_t)copy * c->mapping_blocks;
+	return CBS_COPY_START(copy, c->mapping_blocks);
 }
 
 /* A mapping change: rewrite its block in both copies. Under c->lock. */
@@ -87,10 +44,16 @@ void cbs_md_mark(struct cbs_cache *c, u32 cblock)
 	c->meta_changed = true;
 }
 
-static void cbs_fill_map(struct cbs_cache *c, struct cbs_disk_map *m, u32 mb)
+/*
+ * Fill mapping block @mb of @copy from the in-core state and remember how
+ * many of its entries are dirty, so the superblock's nr_dirty counts
+ * exactly the dirty entries of the copy it points at.
+ */
+static void cbs_fill_map(struct cbs_cache *c, struct cbs_disk_map *m, u32 mb,
+			 unsigned int copy)
 {
 	u32 first = mb * CBS_ENTRIES_PER_BLOCK;
-	u32 i, cb;
+	u32 i, cb, ndirty = 0;
 	u64 v;
 
 	memset(m, 0, sizeof(*m));
@@ -101,20 +64,28 @@ static void cbs_fill_map(struct cbs_cache *c, struct cbs_disk_map *m, u32 mb)
 		cb = first + i;
 		if (cb >= c->nr_cblocks)
 			break;
-		if (!(c->eflags[cb] & CBS_E_VALID))
+		if (!(c->entries[cb].flags & CBS_E_VALID))
 			continue;
 		v = CBS_ME_VALID | c->entries[cb].oblock;
-		if (c->eflags[cb] & CBS_E_DIRTY)
+		if (c->entries[cb].flags & CBS_E_DIRTY) {
 			v |= CBS_ME_DIRTY;
+			ndirty++;
+		}
 		m->entry[i] = cpu_to_le64(v);
 	}
 	spin_unlock_irq(&c->lock);
+	c->md_ndirty[copy][mb] = ndirty;
 	m->csum = cbs_csum(m);
 }
 
 static void cbs_fill_sb(struct cbs_cache *c, struct cbs_disk_sb *sb,
 			unsigned int copy, u64 gen, bool clean)
 {
+	u64 ndirty = 0;
+	u32 mb;
+
+	for (mb = 0; mb < c->mapping_blocks; mb++)
+		ndirty += c->md_ndirty[copy][mb];
 	memset(sb, 0, CBS_MD_BLOCK);
 	sb->magic = cpu_to_le32(CBS_SB_MAGIC);
 	sb->version = cpu_to_le32(CBS_VERSION);
@@ -126,9 +97,7 @@ static void cbs_fill_sb(struct cbs_cache *c, struct cbs_disk_sb *sb,
 	sb->nr_cblocks = cpu_to_le64(c->nr_cblocks);
 	sb->origin_sectors = cpu_to_le64((u64)c->nr_oblocks << c->block_shift);
 	sb->mapping_start = cpu_to_le64(cbs_copy_start(c, copy));
-	spin_lock_irq(&c->lock);
-	sb->nr_dirty = cpu_to_le64(c->nr_dirty);
-	spin_unlock_irq(&c->lock);
+	sb->nr_dirty = cpu_to_le64(ndirty);
 	sb->row_start = cpu_to_le64(cbs_copy_start(c, 2));
 	memcpy(sb->uuid, c->uuid, sizeof(sb->uuid));
 	sb->csum = cbs_csum(sb);
@@ -177,7 +146,7 @@ int cbs_md_commit(struct cbs_cache *c, bool clean)
 		r = cbs_write_block(c, cbs_copy_start(c, copy) + mb, &data, &b);
 		if (r)
 			goto out_restore;
-		cbs_fill_map(c, data, mb);
+		cbs_fill_map(c, data, mb, copy);
 		dm_bufio_mark_buffer_dirty(b);
 		dm_bufio_release(b);
 	}
@@ -294,9 +263,9 @@ static int cbs_md_load_entry(struct cbs_cache *c, u32 cb, u64 v, char **error)
 		return -EILSEQ;
 	}
 	c->entries[cb].oblock = ob;
-	c->eflags[cb] = CBS_E_VALID;
+	c->entries[cb].flags = CBS_E_VALID;
 	if (v & CBS_ME_DIRTY) {
-		c->eflags[cb] |= CBS_E_DIRTY;
+		c->entries[cb].flags |= CBS_E_DIRTY;
 		c->nr_dirty++;
 	}
 	c->nr_valid++;
@@ -333,8 +302,11 @@ static int cbs_md_load_map(struct cbs_cache *c, char **error)
 			r = cbs_md_load_entry(c, cb, le64_to_cpu(m->entry[i]), error);
 			if (r == 0)
 				cbs_list_push(c, &c->free, cb);
-			if (r > 0)
+			if (r > 0) {
+				c->md_ndirty[c->live_copy][mb] +=
+					!!(c->entries[cb].flags & CBS_E_DIRTY);
 				r = 0;
+			}
 		}
 		dm_bufio_release(b);
 		if (r)
@@ -358,9 +330,12 @@ int cbs_md_open(struct cbs_cache *c, char **error)
 	c->mdirty[0] = bitmap_zalloc(c->mapping_blocks, GFP_KERNEL);
 	c->mdirty[1] = bitmap_zalloc(c->mapping_blocks, GFP_KERNEL);
 	c->commit_bm = bitmap_zalloc(c->mapping_blocks, GFP_KERNEL);
+	c->md_ndirty[0] = kvcalloc(c->mapping_blocks, sizeof(u16), GFP_KERNEL);
+	c->md_ndirty[1] = kvcalloc(c->mapping_blocks, sizeof(u16), GFP_KERNEL);
 	sb[0] = kmalloc(CBS_MD_BLOCK, GFP_KERNEL);
 	sb[1] = kmalloc(CBS_MD_BLOCK, GFP_KERNEL);
-	if (!c->mdirty[0] || !c->mdirty[1] || !c->commit_bm || !sb[0] || !sb[1]) {
+	if (!c->mdirty[0] || !c->mdirty[1] || !c->commit_bm || !sb[0] ||
+	    !sb[1] || !c->md_ndirty[0] || !c->md_ndirty[1]) {
 		*error = "Cannot allocate metadata bitmaps";
 		r = -ENOMEM;
 		goto out_free;
@@ -421,4 +396,6 @@ void cbs_md_close(struct cbs_cache *c)
 	bitmap_free(c->mdirty[0]);
 	bitmap_free(c->mdirty[1]);
 	bitmap_free(c->commit_bm);
+	kvfree(c->md_ndirty[0]);
+	kvfree(c->md_ndirty[1]);
 }

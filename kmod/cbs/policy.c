@@ -5,11 +5,37 @@
  * function here runs under c->lock except alloc/free.
  */
 #include <linux/hash.h>
-#include <linux/log2.h>
+#include <linux/kernel.h>
 #include <linux/slab.h>
+#include <linux/unaligned.h>
 #include <linux/vmalloc.h>
 
 #include "cbs.h"
+
+/*
+ * Packed links: link i (0 hash chain, 1 prev, 2 next) is the 24-bit
+ * little-endian value at link[3 * i]; all ones stands for CBS_NONE.
+ */
+static_assert(sizeof(struct cbs_entry) == 14);
+
+#define CBS_HNEXT	0
+#define CBS_PREV	1
+#define CBS_NEXT	2
+#define CBS_LINK_NONE	CBS_CORE_MAX_CBLOCKS
+
+static u32 cbs_link(struct cbs_cache *c, u32 cblock, unsigned int i)
+{
+	u32 v = get_unaligned_le24(c->entries[cblock].link + 3 * i);
+
+	return v == CBS_LINK_NONE ? CBS_NONE : v;
+}
+
+static void cbs_set_link(struct cbs_cache *c, u32 cblock, unsigned int i,
+			 u32 to)
+{
+	put_unaligned_le24(to == CBS_NONE ? CBS_LINK_NONE : to,
+			   c->entries[cblock].link + 3 * i);
+}
 
 int cbs_policy_alloc(struct cbs_cache *c)
 {
@@ -17,35 +43,35 @@ int cbs_policy_alloc(struct cbs_cache *c)
 	u32 i;
 
 	c->entries = vcalloc(n, sizeof(*c->entries));
-	c->eflags = vzalloc(n);
-	/* a bucket per 4-8 blocks, one or two filter slots per block */
-	c->hash_bits = max_t(unsigned int, 4, ilog2(max(n / 8, 1U)) + 1);
-	c->buckets = vmalloc_array(1UL << c->hash_bits, sizeof(u32));
-	c->filter_bits = max_t(unsigned int, 10, ilog2(max(n, 1U)) + 1);
-	c->filter = vzalloc(1UL << c->filter_bits);
-	if (!c->entries || !c->eflags || !c->buckets || !c->filter) {
+	/* a bucket per 8 blocks (0.5 byte), a filter slot per block */
+	c->nr_buckets = max(n / 8, 1U);
+	c->buckets = vmalloc_array(c->nr_buckets, sizeof(u32));
+	c->nr_filter = max(n, 1024U);
+	c->filter = vzalloc(c->nr_filter);
+	if (!c->entries || !c->buckets || !c->filter) {
 		cbs_policy_free(c);
 		return -ENOMEM;
 	}
-	memset(c->buckets, 0xff, (1UL << c->hash_bits) * sizeof(u32));
+	memset(c->buckets, 0xff, c->nr_buckets * sizeof(u32));
 	c->free = (struct cbs_list){ CBS_NONE, CBS_NONE, 0 };
 	c->pending_free = c->free;
 	c->lru[0] = c->free;
 	c->lru[1] = c->free;
 	c->promote_q = c->free;
-	for (i = 0; i < n; i++)
-		c->entries[i].hnext = CBS_NONE;
+	for (i = 0; i < n; i++) {
+		cbs_set_link(c, i, CBS_HNEXT, CBS_NONE);
+		cbs_set_link(c, i, CBS_PREV, CBS_NONE);
+		cbs_set_link(c, i, CBS_NEXT, CBS_NONE);
+	}
 	return 0;
 }
 
 void cbs_policy_free(struct cbs_cache *c)
 {
 	vfree(c->entries);
-	vfree(c->eflags);
 	vfree(c->buckets);
 	vfree(c->filter);
 	c->entries = NULL;
-	c->eflags = NULL;
 	c->buckets = NULL;
 	c->filter = NULL;
 }
@@ -53,16 +79,15 @@ void cbs_policy_free(struct cbs_cache *c)
 /* Bytes of RAM the policy spends per cache block (status). */
 unsigned int cbs_ram_per_block(struct cbs_cache *c)
 {
-	u64 bytes = (u64)c->nr_cblocks * (sizeof(struct cbs_entry) + 1) +
-		    (sizeof(u32) << c->hash_bits) +
-		    (1UL << c->filter_bits);
+	u64 bytes = (u64)c->nr_cblocks * sizeof(struct cbs_entry) +
+		    (u64)c->nr_buckets * sizeof(u32) + c->nr_filter;
 
 	return DIV_ROUND_UP_ULL(bytes, max(c->nr_cblocks, 1U));
 }
 
 static u32 *cbs_bucket(struct cbs_cache *c, u32 oblock)
 {
-	return &c->buckets[hash_32(oblock, c->hash_bits)];
+	return &c->buckets[reciprocal_scale(hash_32(oblock, 32), c->nr_buckets)];
 }
 
 u32 cbs_lookup(struct cbs_cache *c, u32 oblock)
@@ -70,7 +95,7 @@ u32 cbs_lookup(struct cbs_cache *c, u32 oblock)
 	u32 cb = *cbs_bucket(c, oblock);
 
 	while (cb != CBS_NONE && c->entries[cb].oblock != oblock)
-		cb = c->entries[cb].hnext;
+		cb = cbs_link(c, cb, CBS_HNEXT);
 	return cb;
 }
 
@@ -78,33 +103,35 @@ void cbs_hash_insert(struct cbs_cache *c, u32 cblock)
 {
 	u32 *b = cbs_bucket(c, c->entries[cblock].oblock);
 
-	c->entries[cblock].hnext = *b;
+	cbs_set_link(c, cblock, CBS_HNEXT, *b);
 	*b = cblock;
 }
 
 void cbs_hash_remove(struct cbs_cache *c, u32 cblock)
 {
-	u32 *p = cbs_bucket(c, c->entries[cblock].oblock);
+	u32 *b = cbs_bucket(c, c->entries[cblock].oblock);
+	u32 cb = *b, prev = CBS_NONE;
 
-	while (*p != CBS_NONE) {
-		if (*p == cblock) {
-			*p = c->entries[cblock].hnext;
-			c->entries[cblock].hnext = CBS_NONE;
-			return;
-		}
-		p = &c->entries[*p].hnext;
+	while (cb != CBS_NONE && cb != cblock) {
+		prev = cb;
+		cb = cbs_link(c, cb, CBS_HNEXT);
 	}
+	if (cb == CBS_NONE)
+		return;
+	if (prev == CBS_NONE)
+		*b = cbs_link(c, cblock, CBS_HNEXT);
+	else
+		cbs_set_link(c, prev, CBS_HNEXT, cbs_link(c, cblock, CBS_HNEXT));
+	cbs_set_link(c, cblock, CBS_HNEXT, CBS_NONE);
 }
 
 /* Lists: push at the head (most recent), pop from the tail (oldest). */
 void cbs_list_push(struct cbs_cache *c, struct cbs_list *l, u32 cblock)
 {
-	struct cbs_entry *e = &c->entries[cblock];
-
-	e->prev = CBS_NONE;
-	e->next = l->head;
+	cbs_set_link(c, cblock, CBS_PREV, CBS_NONE);
+	cbs_set_link(c, cblock, CBS_NEXT, l->head);
 	if (l->head != CBS_NONE)
-		c->entries[l->head].prev = cblock;
+		cbs_set_link(c, l->head, CBS_PREV, cblock);
 	else
 		l->tail = cblock;
 	l->head = cblock;
@@ -113,18 +140,19 @@ void cbs_list_push(struct cbs_cache *c, struct cbs_list *l, u32 cblock)
 
 void cbs_list_del(struct cbs_cache *c, struct cbs_list *l, u32 cblock)
 {
-	struct cbs_entry *e = &c->entries[cblock];
+	u32 prev = cbs_link(c, cblock, CBS_PREV);
+	u32 next = cbs_link(c, cblock, CBS_NEXT);
 
-	if (e->prev != CBS_NONE)
-		c->entries[e->prev].next = e->next;
+	if (prev != CBS_NONE)
+		cbs_set_link(c, prev, CBS_NEXT, next);
 	else
-		l->head = e->next;
-	if (e->next != CBS_NONE)
-		c->entries[e->next].prev = e->prev;
+		l->head = next;
+	if (next != CBS_NONE)
+		cbs_set_link(c, next, CBS_PREV, prev);
 	else
-		l->tail = e->prev;
-	e->prev = CBS_NONE;
-	e->next = CBS_NONE;
+		l->tail = prev;
+	cbs_set_link(c, cblock, CBS_PREV, CBS_NONE);
+	cbs_set_link(c, cblock, CBS_NEXT, CBS_NONE);
 	l->count--;
 }
 
@@ -139,22 +167,22 @@ u32 cbs_list_pop(struct cbs_cache *c, struct cbs_list *l)
 
 static struct cbs_list *cbs_lru_of(struct cbs_cache *c, u32 cblock)
 {
-	return &c->lru[!!(c->eflags[cblock] & CBS_E_PROT)];
+	return &c->lru[!!(c->entries[cblock].flags & CBS_E_PROT)];
 }
 
 void cbs_lru_add(struct cbs_cache *c, u32 cblock)
 {
-	c->eflags[cblock] &= ~CBS_E_PROT;
-	c->eflags[cblock] |= CBS_E_LISTED;
+	c->entries[cblock].flags &= ~CBS_E_PROT;
+	c->entries[cblock].flags |= CBS_E_LISTED;
 	cbs_list_push(c, &c->lru[0], cblock);
 }
 
 void cbs_lru_del(struct cbs_cache *c, u32 cblock)
 {
-	if (!(c->eflags[cblock] & CBS_E_LISTED))
+	if (!(c->entries[cblock].flags & CBS_E_LISTED))
 		return;
 	cbs_list_del(c, cbs_lru_of(c, cblock), cblock);
-	c->eflags[cblock] &= ~(CBS_E_LISTED | CBS_E_PROT);
+	c->entries[cblock].flags &= ~(CBS_E_LISTED | CBS_E_PROT);
 }
 
 /*
@@ -167,14 +195,14 @@ void cbs_lru_hit(struct cbs_cache *c, u32 cblock)
 	u32 cap = div_u64((u64)c->nr_cblocks * CBS_PROTECTED_PCT, 100);
 	u32 old;
 
-	if (!(c->eflags[cblock] & CBS_E_LISTED))
+	if (!(c->entries[cblock].flags & CBS_E_LISTED))
 		return;
 	cbs_list_del(c, cbs_lru_of(c, cblock), cblock);
-	c->eflags[cblock] |= CBS_E_PROT;
+	c->entries[cblock].flags |= CBS_E_PROT;
 	cbs_list_push(c, &c->lru[1], cblock);
 	while (c->lru[1].count > max(cap, 1U)) {
 		old = cbs_list_pop(c, &c->lru[1]);
-		c->eflags[old] &= ~CBS_E_PROT;
+		c->entries[old].flags &= ~CBS_E_PROT;
 		cbs_list_push(c, &c->lru[0], old);
 	}
 }
@@ -193,8 +221,8 @@ void cbs_lru_hit(struct cbs_cache *c, u32 cblock)
 
 bool cbs_admit(struct cbs_cache *c, u32 oblock)
 {
-	u32 size = 1U << c->filter_bits;
-	u8 *f = &c->filter[hash_32(oblock, c->filter_bits)];
+	u32 size = c->nr_filter;
+	u8 *f = &c->filter[reciprocal_scale(hash_32(oblock, 32), size)];
 	u8 tag = (hash_32(oblock ^ 0x5bd1e995, 5) | 1) << CBS_TAG_SHIFT;
 	u32 i;
 
@@ -214,7 +242,7 @@ bool cbs_admit(struct cbs_cache *c, u32 oblock)
 /* The promotion cbs_admit() allowed has started: forget the block. */
 void cbs_admitted(struct cbs_cache *c, u32 oblock)
 {
-	c->filter[hash_32(oblock, c->filter_bits)] = 0;
+	c->filter[reciprocal_scale(hash_32(oblock, 32), c->nr_filter)] = 0;
 }
 
 /*
@@ -260,11 +288,11 @@ u32 cbs_evict(struct cbs_cache *c, u32 want)
 		seen = 0;
 		cb = c->lru[l].tail;
 		while (cb != CBS_NONE && done < want && seen++ < 4 * want + 64) {
-			prev = c->entries[cb].prev;
-			if (!(c->eflags[cb] & (CBS_E_DIRTY | CBS_E_BUSY))) {
+			prev = cbs_link(c, cb, CBS_PREV);
+			if (!(c->entries[cb].flags & (CBS_E_DIRTY | CBS_E_BUSY))) {
 				cbs_lru_del(c, cb);
 				cbs_hash_remove(c, cb);
-				c->eflags[cb] = 0;
+				c->entries[cb].flags = 0;
 				c->nr_valid--;
 				cbs_md_mark(c, cb);
 				cbs_list_push(c, &c->pending_free, cb);

@@ -9,8 +9,11 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include <linux/dm-cbs.h>
+
 #include "cbs.h"
 #include "io.h"
+#include "netlink.h"
 
 #define DM_MSG_PREFIX "cbs"
 
@@ -24,17 +27,25 @@ struct cbs_knob {
 	char *error;
 };
 
-static const struct cbs_knob cbs_knobs[] = {
-	{ "sequential_cutoff", offsetof(struct cbs_cfg, sequential_cutoff),
-	  0, 1U << 22, "Invalid sequential_cutoff" },
-	{ "promote_threshold", offsetof(struct cbs_cfg, promote_threshold),
-	  1, 7, "Invalid promote_threshold" },
-	{ "migration_threshold", offsetof(struct cbs_cfg, migration_threshold),
-	  1, 1U << 30, "Invalid migration_threshold" },
-	{ "dirty_low", offsetof(struct cbs_cfg, dirty_low),
-	  0, 100, "Invalid dirty_low" },
-	{ "dirty_high", offsetof(struct cbs_cfg, dirty_high),
-	  0, 100, "Invalid dirty_high" },
+/* The ranges are the netlink policy's too (linux/dm-cbs.h). */
+static const struct cbs_knob cbs_knobs[CBS_NR_KNOBS] = {
+	[CBS_KNOB_SEQUENTIAL_CUTOFF] = {
+		"sequential_cutoff", offsetof(struct cbs_cfg, sequential_cutoff),
+		0, CBS_SEQUENTIAL_CUTOFF_MAX, "Invalid sequential_cutoff" },
+	[CBS_KNOB_PROMOTE_THRESHOLD] = {
+		"promote_threshold", offsetof(struct cbs_cfg, promote_threshold),
+		CBS_PROMOTE_THRESHOLD_MIN, CBS_PROMOTE_THRESHOLD_MAX,
+		"Invalid promote_threshold" },
+	[CBS_KNOB_MIGRATION_THRESHOLD] = {
+		"migration_threshold", offsetof(struct cbs_cfg, migration_threshold),
+		CBS_MIGRATION_THRESHOLD_MIN, CBS_MIGRATION_THRESHOLD_MAX,
+		"Invalid migration_threshold" },
+	[CBS_KNOB_DIRTY_LOW] = {
+		"dirty_low", offsetof(struct cbs_cfg, dirty_low),
+		0, CBS_DIRTY_PCT_MAX, "Invalid dirty_low" },
+	[CBS_KNOB_DIRTY_HIGH] = {
+		"dirty_high", offsetof(struct cbs_cfg, dirty_high),
+		0, CBS_DIRTY_PCT_MAX, "Invalid dirty_high" },
 };
 
 static const char * const cbs_mode_names[] = {
@@ -307,8 +318,10 @@ static int cbs_cache_get(struct cbs_c *cc, char **error)
 		    c->block_sectors != cc->block_sectors) {
 			*error = "Metadata device in use with other devices or block size";
 			r = -EBUSY;
-		} else if (c->nr_oblocks != cc->ti->len >> c->block_shift) {
-			*error = "Target length differs from the active table";
+		} else if (cbs_resize_origin(c, cc->ti->len >> c->block_shift,
+					     false)) {
+			/* checked again at resume, when it takes effect */
+			*error = "Cannot shrink the origin below a dirty cache block: flush first";
 			r = -EINVAL;
 		} else {
 			c->refs++;
@@ -342,7 +355,7 @@ static int cbs_check_sizes(struct cbs_c *cc, char **error)
 		*error = "Cache device too small";
 		return -EINVAL;
 	}
-	if (ncb >= CBS_MAX_CBLOCKS) {
+	if (ncb >= CBS_CORE_MAX_CBLOCKS) {
 		*error = "Cache device too large for this block size";
 		return -EINVAL;
 	}
@@ -466,11 +479,15 @@ static void cbs_dtr(struct dm_target *ti)
 {
 	struct cbs_c *cc = ti->private;
 	struct cbs_cache *c = cc->cache;
+	bool live;
 
 	mutex_lock(&c->ti_lock);
-	if (c->ti == ti)
+	live = c->ti == ti;
+	if (live)
 		c->ti = NULL;
 	mutex_unlock(&c->ti_lock);
+	if (live)
+		cbs_nl_unregister(c);
 	cbs_cache_put(c);
 	kfree(cc->words);
 	cbs_put_devs(cc);
@@ -486,17 +503,31 @@ static void cbs_postsuspend(struct dm_target *ti)
 	c->suspended = true;
 	spin_unlock_irq(&c->lock);
 	cbs_quiesce(c);
-	if (!c->ro)
-		cbs_md_commit(c, true);
+	if (c->ro)
+		return;
+	/* cleaner: suspending is how a cache is detached (see "Writeback") */
+	if (READ_ONCE(c->cfg.cleaner))
+		cbs_drop_clean(c);
+	cbs_md_commit(c, true);
 }
 
 static int cbs_preresume(struct dm_target *ti)
 {
 	struct cbs_c *cc = ti->private;
+	struct cbs_cache *c = cc->cache;
+	int r;
 
-	if (cc->cfg.mode == CBS_PASSTHROUGH && READ_ONCE(cc->cache->nr_dirty)) {
+	if (cc->cfg.mode == CBS_PASSTHROUGH && READ_ONCE(c->nr_dirty)) {
 		DMERR("cannot enter passthrough mode with dirty blocks");
 		return -EINVAL;
+	}
+	/* a table with another length resizes the origin (see "Resize") */
+	if (ti->len >> c->block_shift != c->nr_oblocks) {
+		r = cbs_resize_origin(c, ti->len >> c->block_shift, true);
+		if (r) {
+			DMERR("cannot shrink the origin below a dirty cache block: flush first");
+			return r;
+		}
 	}
 	return 0;
 }
@@ -509,6 +540,7 @@ static void cbs_resume(struct dm_target *ti)
 	mutex_lock(&c->ti_lock);
 	c->ti = ti;
 	mutex_unlock(&c->ti_lock);
+	cbs_nl_register(c);
 	spin_lock_irq(&c->lock);
 	c->cfg = cc->cfg;
 	c->suspended = false;
@@ -579,11 +611,14 @@ static void cbs_status(struct dm_target *ti, status_type_t type,
 static bool cbs_flushed(struct cbs_cache *c)
 {
 	return (!READ_ONCE(c->nr_dirty) && !READ_ONCE(c->wb_inflight)) ||
-	       READ_ONCE(c->ro);
+	       READ_ONCE(c->ro) || READ_ONCE(c->suspended);
 }
 
-/* Write back everything, then commit; interruptible, fails on errors. */
-static int cbs_flush_all(struct cbs_cache *c)
+/*
+ * Write back everything, then commit; interruptible, fails on errors and
+ * when the device gets suspended (writeback stops there).
+ */
+static int cbs_flush_all(struct cbs_cache *c, const char **error)
 {
 	u64 failures;
 	int r = 0;
@@ -596,12 +631,13 @@ static int cbs_flush_all(struct cbs_cache *c)
 		cbs_kick(c);
 		r = wait_event_interruptible_timeout(c->wait, cbs_flushed(c),
 						     HZ / 10);
-		if (r < 0)
+		if (r < 0) {
+			*error = "flush interrupted";
 			break;
+		}
 		r = 0;
 		if (READ_ONCE(c->wb_failures) != failures) {
-			DMERR("flush: writeback failed, %u blocks still dirty",
-			      READ_ONCE(c->nr_dirty));
+			*error = "writeback failed, blocks still dirty";
 			r = -EIO;
 			break;
 		}
@@ -611,9 +647,84 @@ static int cbs_flush_all(struct cbs_cache *c)
 	spin_unlock_irq(&c->lock);
 	if (r)
 		return r;
-	if (c->ro || c->nr_dirty)
+	if (READ_ONCE(c->ro)) {
+		*error = "metadata is read-only";
+		return -EROFS;
+	}
+	if (READ_ONCE(c->nr_dirty) && READ_ONCE(c->suspended)) {
+		*error = "device suspended: writeback stopped";
+		return -EBUSY;
+	}
+	if (READ_ONCE(c->nr_dirty)) {
+		*error = "blocks written during the flush are dirty";
 		return -EIO;
-	return cbs_md_commit(c, false);
+	}
+	r = cbs_md_commit(c, false);
+	if (r)
+		*error = "metadata commit failed";
+	return r;
+}
+
+/*
+ * The actions: one function each, called by cbs_message() and by the
+ * netlink commands (netlink.c).
+ */
+int cbs_act_flush(struct cbs_cache *c, const char **error)
+{
+	int r;
+
+	if (READ_ONCE(c->ro)) {
+		*error = "metadata is read-only";
+		return -EROFS;
+	}
+	r = cbs_flush_all(c, error);
+	cbs_nl_flush_done(c, r);
+	return r;
+}
+
+/* Change the knobs of @set (and/or enter cleaner mode) all at once. */
+int cbs_act_set(struct cbs_cache *c, const struct cbs_knob_set *set,
+		const char **error)
+{
+	const struct cbs_knob *k;
+	struct cbs_cfg cfg;
+	unsigned int i;
+
+	if (READ_ONCE(c->ro)) {
+		*error = "metadata is read-only";
+		return -EROFS;
+	}
+	for (i = 0; i < CBS_NR_KNOBS; i++) {
+		k = &cbs_knobs[i];
+		if ((set->mask & BIT(i)) &&
+		    (set->val[i] < k->min || set->val[i] > k->max)) {
+			*error = k->error;
+			return -EINVAL;
+		}
+	}
+	spin_lock_irq(&c->lock);
+	cfg = c->cfg;
+	for (i = 0; i < CBS_NR_KNOBS; i++)
+		if (set->mask & BIT(i))
+			*(u32 *)((u8 *)&cfg + cbs_knobs[i].offset) = set->val[i];
+	if (cfg.dirty_low > cfg.dirty_high) {
+		spin_unlock_irq(&c->lock);
+		*error = "dirty_low above dirty_high";
+		return -EINVAL;
+	}
+	cfg.cleaner |= set->cleaner;
+	c->cfg = cfg;
+	spin_unlock_irq(&c->lock);
+	cbs_kick(c);
+	return 0;
+}
+
+void cbs_act_clear_stats(struct cbs_cache *c)
+{
+	spin_lock_irq(&c->lock);
+	memset(&c->stats, 0, sizeof(c->stats));
+	c->cache_failed = false;
+	spin_unlock_irq(&c->lock);
 }
 
 /*
@@ -629,30 +740,28 @@ static int cbs_message(struct dm_target *ti, unsigned int argc, char **argv,
 {
 	struct cbs_c *cc = ti->private;
 	struct cbs_cache *c = cc->cache;
+	struct cbs_knob_set set = {};
 	const struct cbs_knob *k;
-	struct cbs_cfg cfg;
-	char *error;
+	const char *error;
+	char dummy;
 	int r;
 
 	if (argc == 1 && !strcasecmp(argv[0], "clear_stats")) {
-		spin_lock_irq(&c->lock);
-		memset(&c->stats, 0, sizeof(c->stats));
-		c->cache_failed = false;
-		spin_unlock_irq(&c->lock);
+		cbs_act_clear_stats(c);
 		return 0;
 	}
 	if (READ_ONCE(c->ro)) {
 		DMERR("%s: metadata is read-only, message refused", argv[0]);
 		return -EROFS;
 	}
-	if (argc == 1 && !strcasecmp(argv[0], "flush"))
-		return cbs_flush_all(c);
+	if (argc == 1 && !strcasecmp(argv[0], "flush")) {
+		r = cbs_act_flush(c, &error);
+		goto out;
+	}
 	if (argc == 1 && !strcasecmp(argv[0], "cleaner")) {
-		spin_lock_irq(&c->lock);
-		c->cfg.cleaner = true;
-		spin_unlock_irq(&c->lock);
-		cbs_kick(c);
-		return 0;
+		set.cleaner = true;
+		r = cbs_act_set(c, &set, &error);
+		goto out;
 	}
 	k = cbs_find_knob(argv[0]);
 	if (!k) {
@@ -663,23 +772,16 @@ static int cbs_message(struct dm_target *ti, unsigned int argc, char **argv,
 		DMERR("%s: expects one value", argv[0]);
 		return -EINVAL;
 	}
-	spin_lock_irq(&c->lock);
-	cfg = c->cfg;
-	spin_unlock_irq(&c->lock);
-	r = cbs_set_knob(&cfg, k, argv[1], &error);
-	if (!r && cfg.dirty_low > cfg.dirty_high) {
-		error = "dirty_low above dirty_high";
-		r = -EINVAL;
+	if (sscanf(argv[1], "%u%c", &set.val[k - cbs_knobs], &dummy) != 1) {
+		DMERR("%s", k->error);
+		return -EINVAL;
 	}
-	if (r) {
-		DMERR("%s", error);
-		return r;
-	}
-	spin_lock_irq(&c->lock);
-	*(u32 *)((u8 *)&c->cfg + k->offset) = *(u32 *)((u8 *)&cfg + k->offset);
-	spin_unlock_irq(&c->lock);
-	cbs_kick(c);
-	return 0;
+	set.mask = BIT(k - cbs_knobs);
+	r = cbs_act_set(c, &set, &error);
+out:
+	if (r)
+		DMERR("%s: %s", argv[0], error);
+	return r;
 }
 
 static int cbs_iterate_devices(struct dm_target *ti,
@@ -735,11 +837,20 @@ static struct target_type cbs_target = {
 
 static int __init cbs_init(void)
 {
-	return dm_register_target(&cbs_target);
+	int r;
+
+	r = dm_register_target(&cbs_target);
+	if (r)
+		return r;
+	r = cbs_nl_init();
+	if (r)
+		dm_unregister_target(&cbs_target);
+	return r;
 }
 
 static void __exit cbs_exit(void)
 {
+	cbs_nl_exit();
 	dm_unregister_target(&cbs_target);
 }
 

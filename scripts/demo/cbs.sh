@@ -56,7 +56,7 @@ done
 echo "# same hot set, once promoted:                           $(iops)"
 echo "# a 12 MiB one-pass scan (3x the cache)..."
 dd if=/dev/mapper/cbsdemo of=/dev/null bs=4k skip=1024 count=3072 iflag=direct status=none
-run dmsetup message cbsdemo 0 clear_stats
+run cbsctl stats clear cbsdemo
 echo "# hot set after the scan:                                $(iops)"
 run cbsctl volume show cbsdemo
 echo "# 1 MiB of random writes, twice, in writeback mode (the SSD absorbs them)"

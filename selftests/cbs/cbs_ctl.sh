@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# cbsctl: volume show (text and -j) parses the live status line; cache
-# commands reach the same messages as dmsetup; bad input is refused.
+# cbsctl basics: volume show (text and -j, -j before or after), the cache
+# and stats commands, usage errors. The netlink family itself (extack,
+# events, dumps, permissions) is cbs_netlink.sh.
 
 ALL_TESTS="test_show test_json test_cache_cmds test_bad_input"
 
@@ -25,12 +26,14 @@ test_show()
 	out=$($CBSCTL volume show cbs0)
 	check_err $? "volume show"
 	echo "$out" | sed "s/^/# /"
-	echo "$out" | grep -q "^cbs0: writeback metadata rw$"
+	echo "$out" | grep -q "^cbs0 ($(devno $DEV)): writeback, metadata rw$"
 	check_err $? "header line"
 	echo "$out" | grep -q "cache       0/$((CACHE_MB * 256)) blocks of 4 KiB"
 	check_err $? "cache line"
-	[ "$($CBSCTL volume show | grep -c '^cbs0:')" = 1 ]
+	[ "$($CBSCTL volume show | grep -c '^cbs0 ')" = 1 ]
 	check_err $? "listing all cbs devices"
+	$CBSCTL --help | grep -q "cbsctl monitor"
+	check_err $? "help"
 	log_test "cbsctl volume show"
 }
 
@@ -45,8 +48,9 @@ test_json()
 	check_eq "$(echo "$out" | json_get '["mode"]')" writeback "mode"
 	check_eq "$(echo "$out" | json_get '["read_misses"]')" 64 "read misses"
 	check_eq "$(echo "$out" | json_get '["cache_blocks"]')" $((CACHE_MB * 256)) "cache blocks"
-	check_eq "$(echo "$out" | json_get '["policy"]["sequential_cutoff"]')" 4096 "policy knob"
-	check_eq "$(echo "$out" | json_get '["policy"]["migration_threshold"]')" 2048 "core knob"
+	check_eq "$(echo "$out" | json_get '["knobs"]["sequential_cutoff"]')" 4096 "policy knob"
+	check_eq "$(echo "$out" | json_get '["knobs"]["migration_threshold"]')" 2048 "core knob"
+	check_eq "$($CBSCTL volume show cbs0 -j)" "$out" "-j after the command"
 	log_test "cbsctl -j volume show"
 }
 
@@ -57,16 +61,16 @@ test_cache_cmds()
 	check_err $? "cache set"
 	dmsetup status cbs0 | grep -q "sequential_cutoff 128 .* dirty_high 60 "
 	check_err $? "knobs not applied"
-	$CBSCTL cache clear-stats cbs0
-	check_err $? "clear-stats"
-	check_eq "$(status_named read_misses)" 0 "read misses after clear-stats"
+	$CBSCTL stats clear cbs0
+	check_err $? "stats clear"
+	check_eq "$(status_named read_misses)" 0 "read misses after stats clear"
 	$CBSCTL cache flush cbs0
 	check_err $? "flush"
 	$CBSCTL cache cleaner cbs0
 	check_err $? "cleaner"
-	$CBSCTL volume show cbs0 | grep -q "^cbs0: writeback cleaner"
+	$CBSCTL volume show cbs0 | grep -q "^cbs0 (.*): writeback cleaner,"
 	check_err $? "cleaner not shown"
-	log_test "cbsctl cache set/clear-stats/flush/cleaner"
+	log_test "cbsctl cache set/flush/cleaner, stats clear"
 }
 
 test_bad_input()
@@ -84,6 +88,8 @@ test_bad_input()
 	check_fail $? "non-cbs device accepted"
 	$CBSCTL -x 2> /dev/null
 	check_fail $? "unknown option accepted"
+	$CBSCTL 2> /dev/null
+	check_fail $? "no command accepted"
 	log_test "cbsctl refuses bad input"
 }
 

@@ -13,6 +13,7 @@ ALL_TESTS="test_reload_same_state test_crash_exact_dirty test_corrupt_superblock
 . "$(dirname "$0")/cbs_lib.sh"
 
 DEV=/dev/mapper/cbs0
+CHECK=$TOOLS_DIR/cbs_check/cbs_check
 WB="writeback sequential_cutoff 0 dirty_low 100 dirty_high 100"
 FIO_DATA=(--rw=randwrite --bs=4k --size=6M --verify=crc32c --randseed=11)
 
@@ -71,6 +72,11 @@ test_crash_exact_dirty()
 	dirty=$(status_named dirty)
 	# the metadata device as a power cut would leave it now
 	dd if=$MD of=$img bs=1M count=1 iflag=direct status=none
+	if [ -x "$CHECK" ]; then
+		check_eq "$("$CHECK" -j $img | python3 -c 'import json, sys
+d = json.load(sys.stdin); print(d["errors"], d["dirty_blocks"])')" "0 $dirty" \
+			"cbs_check on the crash image (errors, dirty)"
+	fi
 	dm_remove cbs0
 	dd if=$img of=$MD bs=1M count=1 oflag=direct status=none
 	rm -f $img

@@ -1,34 +1,179 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cbsctl - show and steer dm-cbs cache devices. A thin layer over dmsetup:
- * the status line is parsed into named fields (human or -j JSON), and
- * every action is the dmsetup message of the same name, so cbsctl and
- * dmsetup reach the same kernel code.
+ * cbsctl - show and steer dm-cbs cache volumes over the "cbs" generic
+ * netlink family (linux/dm-cbs.h). The kernel runs the same functions
+ * for these commands as for the dmsetup messages.
  *
- *   cbsctl [-j] volume show [DEV]
- *   cbsctl cache flush|cleaner|clear-stats DEV
+ *   cbsctl volume show [DEV] [-j]
+ *   cbsctl cache flush DEV
  *   cbsctl cache set DEV KNOB VALUE [KNOB VALUE]...
+ *   cbsctl cache cleaner DEV
+ *   cbsctl stats clear DEV
+ *   cbsctl monitor [-j]
  */
+#include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <linux/dm-cbs.h>
 
-#include "cbsctl.h"
 #include "json.h"
+#include "nl.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 static bool json;
+
+struct knob {
+	const char *name;
+	uint16_t attr;
+};
+
+static const struct knob knobs[] = {
+	{ "sequential_cutoff", CBS_A_VOLUME_SEQUENTIAL_CUTOFF },
+	{ "promote_threshold", CBS_A_VOLUME_PROMOTE_THRESHOLD },
+	{ "migration_threshold", CBS_A_VOLUME_MIGRATION_THRESHOLD },
+	{ "dirty_low", CBS_A_VOLUME_DIRTY_LOW },
+	{ "dirty_high", CBS_A_VOLUME_DIRTY_HIGH },
+};
+
+static const char * const mode_names[] = {
+	[CBS_MODE_WRITEBACK] = "writeback",
+	[CBS_MODE_WRITETHROUGH] = "writethrough",
+	[CBS_MODE_PASSTHROUGH] = "passthrough",
+};
+
+static const char * const event_names[] = {
+	[CBS_EVENT_CACHE_FAILED] = "cache-failed",
+	[CBS_EVENT_DIRTY_HIGH] = "dirty-high",
+	[CBS_EVENT_DIRTY_LOW] = "dirty-low",
+	[CBS_EVENT_READ_ONLY] = "read-only",
+	[CBS_EVENT_FLUSH_DONE] = "flush-done",
+};
+
+/* A parsed volume message: every attribute, integers widened. */
+struct vol {
+	const struct nlattr *tb[CBS_A_VOLUME_MAX + 1];
+	char name[CBS_NAME_LEN];
+};
 
 static void print_help(FILE *f)
 {
 	fprintf(f,
-		"usage: cbsctl [-j] volume show [DEV]\n"
+		"usage: cbsctl volume show [DEV] [-j]\n"
 		"       cbsctl cache flush DEV\n"
-		"       cbsctl cache cleaner DEV\n"
-		"       cbsctl cache clear-stats DEV\n"
 		"       cbsctl cache set DEV KNOB VALUE [KNOB VALUE]...\n"
+		"       cbsctl cache cleaner DEV\n"
+		"       cbsctl stats clear DEV\n"
+		"       cbsctl monitor [-j]\n"
+		"DEV: a device-mapper name, a block device path or MAJOR:MINOR\n"
 		"knobs: sequential_cutoff promote_threshold migration_threshold\n"
 		"       dirty_low dirty_high\n");
+}
+
+static int usage(void)
+{
+	print_help(stderr);
+	return 1;
+}
+
+static struct cpnl *open_family(void)
+{
+	struct cpnl *nl = cpnl_open(CBS_FAMILY_NAME);
+
+	if (!nl) {
+		if (errno == ENOENT)
+			fprintf(stderr, "cbsctl: no \"%s\" netlink family (is dm-cbs loaded?)\n",
+				CBS_FAMILY_NAME);
+		else
+			fprintf(stderr, "cbsctl: netlink: %s\n", strerror(errno));
+	}
+	return nl;
+}
+
+/* DEV: MAJOR:MINOR, a block device path, or a device-mapper name. */
+static int put_dev(struct nlmsghdr *nlh, const char *dev)
+{
+	unsigned int maj, min;
+	struct stat st;
+	char c;
+
+	if (sscanf(dev, "%u:%u%c", &maj, &min, &c) == 2) {
+		mnl_attr_put_u32(nlh, CBS_A_VOLUME_MAJOR, maj);
+		mnl_attr_put_u32(nlh, CBS_A_VOLUME_MINOR, min);
+		return 0;
+	}
+	if (dev[0] == '/') {
+		if (stat(dev, &st)) {
+			fprintf(stderr, "cbsctl: %s: %s\n", dev, strerror(errno));
+			return -1;
+		}
+		if (!S_ISBLK(st.st_mode)) {
+			fprintf(stderr, "cbsctl: %s: not a block device\n", dev);
+			return -1;
+		}
+		mnl_attr_put_u32(nlh, CBS_A_VOLUME_MAJOR, major(st.st_rdev));
+		mnl_attr_put_u32(nlh, CBS_A_VOLUME_MINOR, minor(st.st_rdev));
+		return 0;
+	}
+	if (!dev[0] || strlen(dev) >= CBS_NAME_LEN) {
+		fprintf(stderr, "cbsctl: invalid device name '%s'\n", dev);
+		return -1;
+	}
+	mnl_attr_put_strz(nlh, CBS_A_VOLUME_NAME, dev);
+	return 0;
+}
+
+static int attr_cb(const struct nlattr *a, void *data)
+{
+	struct vol *v = data;
+	uint16_t type = mnl_attr_get_type(a);
+
+	if (type > CBS_A_VOLUME_MAX)
+		return MNL_CB_OK;	/* newer kernel */
+	if (type == CBS_A_VOLUME_NAME &&
+	    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+		return MNL_CB_ERROR;
+	v->tb[type] = a;
+	return MNL_CB_OK;
+}
+
+static int parse_vol(const struct nlmsghdr *nlh, struct vol *v)
+{
+	memset(v->tb, 0, sizeof(v->tb));
+	if (mnl_attr_parse(nlh, sizeof(struct genlmsghdr), attr_cb, v) < 0)
+		return -1;
+	snprintf(v->name, sizeof(v->name), "%s", v->tb[CBS_A_VOLUME_NAME] ?
+		 mnl_attr_get_str(v->tb[CBS_A_VOLUME_NAME]) : "?");
+	return 0;
+}
+
+static uint64_t u(const struct vol *v, int type)
+{
+	return v->tb[type] ? cpnl_attr_get_uint(v->tb[type]) : 0;
+}
+
+static bool flag(const struct vol *v, int type)
+{
+	return v->tb[type];
+}
+
+static const char *mode_name(const struct vol *v)
+{
+	uint64_t m = u(v, CBS_A_VOLUME_MODE);
+
+	return m < ARRAY_SIZE(mode_names) ? mode_names[m] : "?";
+}
+
+static const char *event_name(uint64_t e)
+{
+	if (e < ARRAY_SIZE(event_names) && event_names[e])
+		return event_names[e];
+	return "unknown";
 }
 
 static double pct(uint64_t a, uint64_t b)
@@ -36,239 +181,356 @@ static double pct(uint64_t a, uint64_t b)
 	return b ? 100.0 * a / b : 0.0;
 }
 
-static void show_human(const char *name, const struct cbs_status *st)
+static void show_human(const struct vol *v)
 {
 	unsigned int k;
 
-	if (st->fail) {
-		printf("%s: Fail\n", name);
-		return;
-	}
-	printf("%s: %s%s%s metadata %s%s\n", name, st->mode,
-	       st->cleaner ? " cleaner" : "",
-	       st->no_discard_passdown ? " no_discard_passdown" : "",
-	       st->ro ? "ro" : "rw", st->needs_check ? " needs_check" : "");
+	printf("%s (%" PRIu64 ":%" PRIu64 "): %s%s%s, metadata %s%s\n", v->name,
+	       u(v, CBS_A_VOLUME_MAJOR), u(v, CBS_A_VOLUME_MINOR), mode_name(v),
+	       flag(v, CBS_A_VOLUME_CLEANER) ? " cleaner" : "",
+	       flag(v, CBS_A_VOLUME_NO_DISCARD_PASSDOWN) ? " no_discard_passdown" : "",
+	       flag(v, CBS_A_VOLUME_READ_ONLY) ? "ro" : "rw",
+	       flag(v, CBS_A_VOLUME_NEEDS_CHECK) ? " needs_check" : "");
+	if (flag(v, CBS_A_VOLUME_CACHE_FAILED))
+		printf("  CACHE FAILED: %" PRIu64 " dirty blocks at risk\n",
+		       u(v, CBS_A_VOLUME_DIRTY_AT_RISK));
 	printf("  cache       %" PRIu64 "/%" PRIu64 " blocks of %" PRIu64
 	       " KiB (%.1f%%), dirty %" PRIu64 ", metadata %" PRIu64 "/%"
-	       PRIu64 " blocks\n", st->used, st->total, st->block_sectors / 2,
-	       pct(st->used, st->total), st->dirty, st->md_used, st->md_total);
-	printf("  reads       %" PRIu64 " hits, %" PRIu64 " misses (%.1f%% hit)\n",
-	       st->read_hits, st->read_misses,
-	       pct(st->read_hits, st->read_hits + st->read_misses));
-	printf("  writes      %" PRIu64 " hits, %" PRIu64 " misses (%.1f%% hit)\n",
-	       st->write_hits, st->write_misses,
-	       pct(st->write_hits, st->write_hits + st->write_misses));
+	       PRIu64 " blocks\n",
+	       u(v, CBS_A_VOLUME_CACHE_BLOCKS_USED), u(v, CBS_A_VOLUME_CACHE_BLOCKS),
+	       u(v, CBS_A_VOLUME_BLOCK_SECTORS) / 2,
+	       pct(u(v, CBS_A_VOLUME_CACHE_BLOCKS_USED), u(v, CBS_A_VOLUME_CACHE_BLOCKS)),
+	       u(v, CBS_A_VOLUME_DIRTY), u(v, CBS_A_VOLUME_METADATA_BLOCKS_USED),
+	       u(v, CBS_A_VOLUME_METADATA_BLOCKS));
+	printf("  reads       %" PRIu64 " hits, %" PRIu64 " misses (%.2f%% hit)\n",
+	       u(v, CBS_A_VOLUME_READ_HITS), u(v, CBS_A_VOLUME_READ_MISSES),
+	       u(v, CBS_A_VOLUME_READ_HIT_RATIO) / 100.0);
+	printf("  writes      %" PRIu64 " hits, %" PRIu64 " misses (%.2f%% hit)\n",
+	       u(v, CBS_A_VOLUME_WRITE_HITS), u(v, CBS_A_VOLUME_WRITE_MISSES),
+	       u(v, CBS_A_VOLUME_WRITE_HIT_RATIO) / 100.0);
 	printf("  migration   %" PRIu64 " promotions, %" PRIu64 " demotions, %"
 	       PRIu64 " writebacks (%" PRIu64 " in flight), %" PRIu64
-	       " bypassed\n", st->promotions, st->demotions, st->writebacks,
-	       st->wb_inflight, st->bypassed);
-	printf("  errors      cache %" PRIu64 ", origin %" PRIu64 "\n",
-	       st->cache_errors, st->origin_errors);
-	printf("  policy      %s", st->policy);
-	for (k = 0; k < st->nr_knobs; k++)
-		printf(" %s %" PRIu64, st->knobs[k].name, st->knobs[k].value);
+	       " bypassed\n", u(v, CBS_A_VOLUME_PROMOTIONS),
+	       u(v, CBS_A_VOLUME_DEMOTIONS), u(v, CBS_A_VOLUME_WRITEBACKS),
+	       u(v, CBS_A_VOLUME_WRITEBACK_IN_FLIGHT), u(v, CBS_A_VOLUME_BYPASSED));
+	printf("  errors      cache %" PRIu64 ", origin %" PRIu64
+	       ", writeback failures %" PRIu64 "\n",
+	       u(v, CBS_A_VOLUME_CACHE_ERRORS), u(v, CBS_A_VOLUME_ORIGIN_ERRORS),
+	       u(v, CBS_A_VOLUME_WRITEBACK_FAILURES));
+	printf("  knobs      ");
+	for (k = 0; k < ARRAY_SIZE(knobs); k++)
+		printf(" %s %" PRIu64, knobs[k].name, u(v, knobs[k].attr));
 	printf("\n  memory      %" PRIu64 " bytes per cache block\n",
-	       st->ram_per_block);
+	       u(v, CBS_A_VOLUME_RAM_PER_BLOCK));
 }
 
-static void show_json(struct cpjson *j, const char *name,
-		      const struct cbs_status *st)
+static void show_json(struct cpjson *j, const struct vol *v)
 {
-	unsigned int k;
+	static const struct {
+		const char *key;
+		int attr;
+	} nums[] = {
+		{ "major", CBS_A_VOLUME_MAJOR },
+		{ "minor", CBS_A_VOLUME_MINOR },
+		{ "start", CBS_A_VOLUME_START },
+		{ "length", CBS_A_VOLUME_LENGTH },
+		{ "block_sectors", CBS_A_VOLUME_BLOCK_SECTORS },
+		{ "cache_blocks", CBS_A_VOLUME_CACHE_BLOCKS },
+		{ "cache_blocks_used", CBS_A_VOLUME_CACHE_BLOCKS_USED },
+		{ "dirty", CBS_A_VOLUME_DIRTY },
+		{ "dirty_at_risk", CBS_A_VOLUME_DIRTY_AT_RISK },
+		{ "metadata_blocks", CBS_A_VOLUME_METADATA_BLOCKS },
+		{ "metadata_blocks_used", CBS_A_VOLUME_METADATA_BLOCKS_USED },
+		{ "read_hits", CBS_A_VOLUME_READ_HITS },
+		{ "read_misses", CBS_A_VOLUME_READ_MISSES },
+		{ "write_hits", CBS_A_VOLUME_WRITE_HITS },
+		{ "write_misses", CBS_A_VOLUME_WRITE_MISSES },
+		{ "read_hit_ratio_bp", CBS_A_VOLUME_READ_HIT_RATIO },
+		{ "write_hit_ratio_bp", CBS_A_VOLUME_WRITE_HIT_RATIO },
+		{ "promotions", CBS_A_VOLUME_PROMOTIONS },
+		{ "demotions", CBS_A_VOLUME_DEMOTIONS },
+		{ "writebacks", CBS_A_VOLUME_WRITEBACKS },
+		{ "writeback_in_flight", CBS_A_VOLUME_WRITEBACK_IN_FLIGHT },
+		{ "writeback_failures", CBS_A_VOLUME_WRITEBACK_FAILURES },
+		{ "bypassed", CBS_A_VOLUME_BYPASSED },
+		{ "cache_errors", CBS_A_VOLUME_CACHE_ERRORS },
+		{ "origin_errors", CBS_A_VOLUME_ORIGIN_ERRORS },
+		{ "ram_per_block", CBS_A_VOLUME_RAM_PER_BLOCK },
+	};
+	unsigned int i;
 
 	cpjson_obj_begin(j, NULL);
-	cpjson_str(j, "name", name);
-	cpjson_bool(j, "fail", st->fail);
-	if (!st->fail) {
-		cpjson_str(j, "mode", st->mode);
-		cpjson_bool(j, "cleaner", st->cleaner);
-		cpjson_bool(j, "discard_passdown", !st->no_discard_passdown);
-		cpjson_bool(j, "read_only", st->ro);
-		cpjson_bool(j, "needs_check", st->needs_check);
-		cpjson_u64(j, "block_sectors", st->block_sectors);
-		cpjson_u64(j, "cache_blocks_used", st->used);
-		cpjson_u64(j, "cache_blocks", st->total);
-		cpjson_u64(j, "metadata_blocks_used", st->md_used);
-		cpjson_u64(j, "metadata_blocks", st->md_total);
-		cpjson_u64(j, "dirty", st->dirty);
-		cpjson_u64(j, "read_hits", st->read_hits);
-		cpjson_u64(j, "read_misses", st->read_misses);
-		cpjson_u64(j, "write_hits", st->write_hits);
-		cpjson_u64(j, "write_misses", st->write_misses);
-		cpjson_u64(j, "promotions", st->promotions);
-		cpjson_u64(j, "demotions", st->demotions);
-		cpjson_u64(j, "writebacks", st->writebacks);
-		cpjson_u64(j, "writeback_in_flight", st->wb_inflight);
-		cpjson_u64(j, "bypassed", st->bypassed);
-		cpjson_u64(j, "cache_errors", st->cache_errors);
-		cpjson_u64(j, "origin_errors", st->origin_errors);
-		cpjson_u64(j, "ram_per_block", st->ram_per_block);
-		cpjson_obj_begin(j, "policy");
-		cpjson_str(j, "name", st->policy);
-		for (k = 0; k < st->nr_knobs; k++)
-			cpjson_u64(j, st->knobs[k].name, st->knobs[k].value);
-		cpjson_obj_end(j);
+	if (v->tb[CBS_A_VOLUME_EVENT]) {
+		cpjson_str(j, "event", event_name(u(v, CBS_A_VOLUME_EVENT)));
+		if (v->tb[CBS_A_VOLUME_ERROR])
+			cpjson_u64(j, "error", u(v, CBS_A_VOLUME_ERROR));
 	}
+	cpjson_str(j, "name", v->name);
+	cpjson_str(j, "mode", mode_name(v));
+	cpjson_bool(j, "cleaner", flag(v, CBS_A_VOLUME_CLEANER));
+	cpjson_bool(j, "discard_passdown", !flag(v, CBS_A_VOLUME_NO_DISCARD_PASSDOWN));
+	cpjson_bool(j, "read_only", flag(v, CBS_A_VOLUME_READ_ONLY));
+	cpjson_bool(j, "needs_check", flag(v, CBS_A_VOLUME_NEEDS_CHECK));
+	cpjson_bool(j, "cache_failed", flag(v, CBS_A_VOLUME_CACHE_FAILED));
+	for (i = 0; i < ARRAY_SIZE(nums); i++)
+		cpjson_u64(j, nums[i].key, u(v, nums[i].attr));
+	cpjson_obj_begin(j, "knobs");
+	for (i = 0; i < ARRAY_SIZE(knobs); i++)
+		cpjson_u64(j, knobs[i].name, u(v, knobs[i].attr));
+	cpjson_obj_end(j);
 	cpjson_obj_end(j);
 }
 
-/* The cbs line of `dmsetup status NAME`, parsed. */
-static int get_status(const char *name, struct cbs_status *st)
-{
-	const char *argv[3];
-	char *out, *line, *save, *p;
-	int r;
+/*
+ * Replies are kept until the dump ends: a dump restarted because the set
+ * of volumes changed (NLM_F_DUMP_INTR) must not print anything twice.
+ */
+struct show_ctx {
+	struct nlmsghdr **msgs;
+	unsigned int count;
+};
 
-	argv[0] = "status";
-	argv[1] = name;
-	argv[2] = NULL;
-	r = cbs_dmsetup(argv, &out);
-	if (r || !out) {
-		free(out);
-		fprintf(stderr, "cbsctl: cannot read the status of '%s'\n", name);
-		return -1;
-	}
-	r = -1;
-	for (line = strtok_r(out, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		/* "<start> <length> cbs <fields>" */
-		p = strstr(line, " cbs ");
-		if (!p)
-			continue;
-		r = cbs_parse_status(p + 5, st);
-		break;
-	}
-	free(out);
-	if (r)
-		fprintf(stderr, "cbsctl: '%s' is not a cbs device or its status is malformed\n",
-			name);
-	return r;
+static void show_reset(void *data)
+{
+	struct show_ctx *ctx = data;
+
+	while (ctx->count)
+		free(ctx->msgs[--ctx->count]);
 }
 
-static int volume_show(int argc, char **argv)
+static int show_cb(const struct nlmsghdr *nlh, void *data)
 {
-	static const char * const lsargv[] = { "ls", "--target", "cbs", NULL };
-	char *out = NULL, *line, *save, *tab;
-	struct cbs_status st;
-	struct cpjson j;
-	int r = 0;
+	struct show_ctx *ctx = data;
+	struct nlmsghdr **msgs, *copy;
 
-	if (argc > 1) {
-		print_help(stderr);
+	msgs = realloc(ctx->msgs, (ctx->count + 1) * sizeof(*msgs));
+	if (!msgs)
+		return MNL_CB_ERROR;
+	ctx->msgs = msgs;
+	copy = malloc(nlh->nlmsg_len);
+	if (!copy)
+		return MNL_CB_ERROR;
+	memcpy(copy, nlh, nlh->nlmsg_len);
+	ctx->msgs[ctx->count++] = copy;
+	return MNL_CB_OK;
+}
+
+static int volume_show(struct cpnl *nl, int argc, char **argv)
+{
+	char buf[CPNL_REQ_SIZE] __attribute__((aligned(8)));
+	struct show_ctx ctx = { .msgs = NULL, .count = 0 };
+	struct nlmsghdr *nlh;
+	struct cpjson j;
+	unsigned int i;
+	struct vol v;
+	int r;
+
+	if (argc > 1)
+		return usage();
+	nlh = cpnl_msg_start(nl, buf, CBS_CMD_VOLUME_GET, 0);
+	if (argc == 1 && put_dev(nlh, argv[0]))
 		return 1;
-	}
-	if (argc == 1) {
-		out = strdup(argv[0]);
-	} else if (cbs_dmsetup(lsargv, &out)) {
-		free(out);
-		return 1;
-	}
-	if (json) {
+	r = argc == 1 ? cpnl_do(nl, nlh, show_cb, &ctx) :
+			cpnl_dump_ex(nl, nlh, show_cb, &ctx, show_reset);
+	if (!r && json) {
 		cpjson_init(&j, stdout);
 		cpjson_arr_begin(&j, NULL);
 	}
-	for (line = out ? strtok_r(out, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (!strcmp(line, "No devices found"))
-			break;
-		tab = strpbrk(line, " \t");
-		if (tab)
-			*tab = '\0';
-		if (get_status(line, &st)) {
-			r = 1;
-			continue;
+	for (i = 0; !r && i < ctx.count; i++) {
+		if (parse_vol(ctx.msgs[i], &v)) {
+			fprintf(stderr, "cbsctl: malformed reply\n");
+			r = -EBADMSG;
+		} else if (json) {
+			show_json(&j, &v);
+		} else {
+			show_human(&v);
 		}
-		if (json)
-			show_json(&j, line, &st);
-		else
-			show_human(line, &st);
 	}
-	if (json) {
+	if (!r && json)
 		cpjson_arr_end(&j);
-		putchar('\n');
-	}
-	free(out);
-	return r;
+	show_reset(&ctx);
+	free(ctx.msgs);
+	return r ? 1 : 0;
 }
 
-static int message(const char *dev, const char * const *words, int n)
+static int simple_cmd(struct cpnl *nl, uint8_t cmd, const char *dev)
 {
-	const char *argv[32];
-	int i;
+	char buf[CPNL_REQ_SIZE] __attribute__((aligned(8)));
+	struct nlmsghdr *nlh;
 
-	if (n > 28)
+	nlh = cpnl_msg_start(nl, buf, cmd, 0);
+	if (put_dev(nlh, dev))
 		return 1;
-	argv[0] = "message";
-	argv[1] = dev;
-	argv[2] = "0";
-	for (i = 0; i < n; i++)
-		argv[3 + i] = words[i];
-	argv[3 + n] = NULL;
-	if (cbs_dmsetup(argv, NULL)) {
-		fprintf(stderr, "cbsctl: '%s' refused (the kernel log names the reason)\n",
-			words[0]);
-		return 1;
-	}
-	return 0;
+	return cpnl_do(nl, nlh, NULL, NULL) ? 1 : 0;
 }
 
-static int cache_cmd(int argc, char **argv)
+static int cache_set(struct cpnl *nl, int argc, char **argv)
 {
-	const char *word;
+	char buf[CPNL_REQ_SIZE] __attribute__((aligned(8)));
+	struct nlmsghdr *nlh;
+	unsigned long long v;
+	unsigned int k;
+	char *end;
 	int i;
 
-	if (argc < 2) {
-		print_help(stderr);
+	if (argc < 3 || (argc - 1) % 2)
+		return usage();
+	nlh = cpnl_msg_start(nl, buf, CBS_CMD_CACHE_SET, 0);
+	if (put_dev(nlh, argv[0]))
 		return 1;
-	}
-	if (!strcmp(argv[0], "set")) {
-		if (argc < 4 || (argc - 2) % 2) {
-			print_help(stderr);
+	for (i = 1; i < argc; i += 2) {
+		for (k = 0; k < ARRAY_SIZE(knobs); k++) {
+			const char *a = knobs[k].name, *b = argv[i];
+
+			/* dashes or underscores */
+			for (; *a && (*a == *b || (*a == '_' && *b == '-')); a++, b++)
+				;
+			if (!*a && !*b)
+				break;
+		}
+		if (k == ARRAY_SIZE(knobs)) {
+			fprintf(stderr, "cbsctl: unknown knob '%s'\n", argv[i]);
+			return usage();
+		}
+		errno = 0;
+		v = strtoull(argv[i + 1], &end, 0);
+		if (errno || end == argv[i + 1] || *end || argv[i + 1][0] == '-' ||
+		    v > UINT32_MAX) {
+			fprintf(stderr, "cbsctl: invalid value '%s' for %s\n",
+				argv[i + 1], knobs[k].name);
 			return 1;
 		}
-		for (i = 2; i < argc; i += 2)
-			if (message(argv[1], (const char * const *)argv + i, 2))
-				return 1;
-		return 0;
+		mnl_attr_put_u32(nlh, knobs[k].attr, v);
 	}
-	if (argc != 2) {
-		print_help(stderr);
+	return cpnl_do(nl, nlh, NULL, NULL) ? 1 : 0;
+}
+
+static int cache_cleaner(struct cpnl *nl, const char *dev)
+{
+	char buf[CPNL_REQ_SIZE] __attribute__((aligned(8)));
+	struct nlmsghdr *nlh;
+
+	nlh = cpnl_msg_start(nl, buf, CBS_CMD_CACHE_SET, 0);
+	if (put_dev(nlh, dev))
+		return 1;
+	mnl_attr_put(nlh, CBS_A_VOLUME_CLEANER, 0, NULL);
+	return cpnl_do(nl, nlh, NULL, NULL) ? 1 : 0;
+}
+
+static int event_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct cpjson *j = data;
+	uint64_t e;
+	struct vol v;
+
+	if (parse_vol(nlh, &v))
+		return MNL_CB_OK;
+	if (json) {
+		show_json(j, &v);
+		fflush(stdout);
+		return MNL_CB_OK;
+	}
+	e = u(&v, CBS_A_VOLUME_EVENT);
+	printf("%s %s (%" PRIu64 ":%" PRIu64 "): ", event_name(e), v.name,
+	       u(&v, CBS_A_VOLUME_MAJOR), u(&v, CBS_A_VOLUME_MINOR));
+	switch (e) {
+	case CBS_EVENT_CACHE_FAILED:
+		printf("%" PRIu64 " dirty blocks at risk, ",
+		       u(&v, CBS_A_VOLUME_DIRTY_AT_RISK));
+		break;
+	case CBS_EVENT_READ_ONLY:
+		printf("metadata read-only%s, ",
+		       flag(&v, CBS_A_VOLUME_NEEDS_CHECK) ? " needs_check" : "");
+		break;
+	case CBS_EVENT_FLUSH_DONE:
+		if (v.tb[CBS_A_VOLUME_ERROR])
+			printf("failed: %s, ", strerror(u(&v, CBS_A_VOLUME_ERROR)));
+		else
+			printf("ok, ");
+		break;
+	default:
+		break;
+	}
+	printf("dirty %" PRIu64 "/%" PRIu64 "\n", u(&v, CBS_A_VOLUME_DIRTY),
+	       u(&v, CBS_A_VOLUME_CACHE_BLOCKS));
+	fflush(stdout);
+	return MNL_CB_OK;
+}
+
+static int cmd_monitor(int argc)
+{
+	struct cpjson j;
+	struct cpnl *nl;
+	int r;
+
+	if (argc)
+		return usage();
+	nl = cpnl_open_monitor(CBS_FAMILY_NAME, CBS_MCGRP_EVENTS);
+	if (!nl) {
+		fprintf(stderr, "cbsctl: cannot listen to %s/%s: %s\n",
+			CBS_FAMILY_NAME, CBS_MCGRP_EVENTS, strerror(errno));
 		return 1;
 	}
-	if (!strcmp(argv[0], "flush") || !strcmp(argv[0], "cleaner")) {
-		word = argv[0];
-	} else if (!strcmp(argv[0], "clear-stats")) {
-		word = "clear_stats";
-	} else {
-		fprintf(stderr, "cbsctl: unknown cache command '%s'\n", argv[0]);
-		print_help(stderr);
-		return 1;
-	}
-	return message(argv[1], &word, 1);
+	cpjson_init(&j, stdout);
+	r = cpnl_monitor(nl, event_cb, &j);
+	cpnl_close(nl);
+	if (r)
+		fprintf(stderr, "cbsctl: listening: %s\n", strerror(-r));
+	return 1;
+}
+
+static int run(struct cpnl *nl, int argc, char **argv)
+{
+	const char *group = argv[0], *cmd = argc > 1 ? argv[1] : "";
+
+	argc -= 2;
+	argv += 2;
+	if (!strcmp(group, "volume") && !strcmp(cmd, "show"))
+		return volume_show(nl, argc, argv);
+	if (!strcmp(group, "cache") && !strcmp(cmd, "set"))
+		return cache_set(nl, argc, argv);
+	if (argc != 1)
+		return usage();
+	if (!strcmp(group, "cache") && !strcmp(cmd, "flush"))
+		return simple_cmd(nl, CBS_CMD_CACHE_FLUSH, argv[0]);
+	if (!strcmp(group, "cache") && !strcmp(cmd, "cleaner"))
+		return cache_cleaner(nl, argv[0]);
+	if (!strcmp(group, "stats") && !strcmp(cmd, "clear"))
+		return simple_cmd(nl, CBS_CMD_STATS_CLEAR, argv[0]);
+	fprintf(stderr, "cbsctl: unknown command '%s %s'\n", group, cmd);
+	return usage();
 }
 
 int main(int argc, char **argv)
 {
-	argc--;
-	argv++;
-	while (argc && argv[0][0] == '-') {
-		if (!strcmp(argv[0], "-h") || !strcmp(argv[0], "--help")) {
+	struct cpnl *nl;
+	int i, n = 0, r;
+
+	/* -j anywhere, as ip(8) takes it first and others last */
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			print_help(stdout);
 			return 0;
 		}
-		if (strcmp(argv[0], "-j") && strcmp(argv[0], "--json")) {
-			fprintf(stderr, "cbsctl: unknown option '%s'\n", argv[0]);
-			print_help(stderr);
-			return 1;
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
+			json = true;
+			continue;
 		}
-		json = true;
-		argc--;
-		argv++;
+		if (argv[i][0] == '-' && argv[i][1] && !isdigit((unsigned char)argv[i][1])) {
+			fprintf(stderr, "cbsctl: unknown option '%s'\n", argv[i]);
+			return usage();
+		}
+		argv[n++] = argv[i];
 	}
-	if (argc >= 2 && !strcmp(argv[0], "volume") && !strcmp(argv[1], "show"))
-		return volume_show(argc - 2, argv + 2);
-	if (argc >= 1 && !strcmp(argv[0], "cache"))
-		return cache_cmd(argc - 1, argv + 1);
-	print_help(stderr);
-	return 1;
+	argc = n;
+	if (!argc)
+		return usage();
+	if (!strcmp(argv[0], "monitor"))
+		return cmd_monitor(argc - 1);
+	nl = open_family();
+	if (!nl)
+		return 1;
+	r = run(nl, argc, argv);
+	cpnl_close(nl);
+	return r;
 }

@@ -1,0 +1,210 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# dm-cbs under fault injection (debug kernel only, skips elsewhere): the
+# n-th allocation made from module code fails, for every n, in table
+# construction over fresh and over formatted metadata, a table reload, the
+# flush message and every netlink command. After each run the device is
+# either absent or works (I/O, status) and is removed without leftovers;
+# no splat (run.sh) and no leak (kmemleak scan of run.sh -k). Each run
+# costs seconds on the emulated debug kernel: the checks are lean, and the
+# table construction tests run as cbs_fault_ctr.sh, with their own timeout.
+# CBS_FAULT_TESTS (or CLOUDPLANE_CBS_FAULT_TESTS, which travels into the
+# VM) picks tests.
+
+ALL_TESTS="
+	test_netlink
+	test_flush_message
+	test_reload
+"
+TESTS=${CBS_FAULT_TESTS:-${CLOUDPLANE_CBS_FAULT_TESTS:-}}
+
+. "$(dirname "$0")/../lib.sh"
+
+require_vm
+require_root
+fault_inject_setup || exit 1
+
+# small devices: fewer allocations, faster runs (brd is 64 MiB when built in)
+RAM_MB=64
+CACHE_MB=1
+ORIGIN_MB=8
+. "$(dirname "$0")/cbs_lib.sh"
+
+CBSCTL=$TOOLS_DIR/cbsctl/cbsctl
+DEV=/dev/mapper/cbsf
+MAX=1500
+CREATED=0
+
+table()
+{
+	cbs_table writeback sequential_cutoff 0 promote_threshold 1 "$@"
+}
+
+# works: the live device serves reads and writes and reports a status
+works()
+{
+	dmsetup mknodes cbsf
+	dd if=/dev/urandom of=$DEV bs=4k count=8 seek=16 oflag=direct status=none &&
+		dd if=$DEV of=/dev/null bs=4k count=32 iflag=direct status=none &&
+		dmsetup status cbsf | grep -q " cbs "
+}
+
+# after_create: the device is absent, or works and is removed; a failed
+# format may leave a partial superblock: zero both slots for the next run
+after_create()
+{
+	if dmsetup info cbsf > /dev/null 2>&1; then
+		works || { log_info "created, but does not work"; return 1; }
+		dmsetup remove cbsf || { log_info "cannot remove"; return 1; }
+		CREATED=$((CREATED + 1))
+	fi
+	[ -z "${FRESH:-}" ] ||
+		dd if=/dev/zero of="$MD" bs=8k count=1 oflag=direct status=none
+}
+
+test_create_fresh()
+{
+	RET=0
+	wipe_md
+	CREATED=0
+	FRESH=1 FAULT_AFTER=after_create fault_inject_each $MAX \
+		dmsetup create --noudevsync cbsf --table "$(table)"
+	check_err $? "create over fresh metadata under fault injection"
+	log_info "$FAULT_POINTS injection points, $CREATED runs created the device"
+	dmsetup create --noudevsync cbsf --table "$(table)" && works && dmsetup remove cbsf &&
+		! dmsetup info cbsf > /dev/null 2>&1
+	check_err $? "create and remove after the fault runs"
+	log_test "create (format): each allocation failing in turn"
+}
+
+# after_load: as after_create, and the dirty blocks are still known
+after_load()
+{
+	local dirty
+
+	if dmsetup info cbsf > /dev/null 2>&1; then
+		dirty=$(CBS=cbsf status_named dirty)
+		[ "$dirty" = "$DIRTY" ] || { log_info "dirty $dirty, want $DIRTY"; return 1; }
+	fi
+	after_create
+}
+
+test_create_load()
+{
+	RET=0
+	wipe_md
+	dmsetup create --noudevsync cbsf --table "$(table dirty_low 100 dirty_high 100)" &&
+		dmsetup mknodes cbsf &&
+		dd if=/dev/urandom of=$DEV bs=4k count=64 oflag=direct status=none
+	check_err $? "setup"
+	DIRTY=$(CBS=cbsf status_named dirty)
+	dmsetup remove cbsf
+	CREATED=0
+	FAULT_AFTER=after_load fault_inject_each $MAX \
+		dmsetup create --noudevsync cbsf --table "$(table dirty_low 100 dirty_high 100)"
+	check_err $? "create over formatted metadata under fault injection"
+	log_info "$FAULT_POINTS injection points, $CREATED runs created the device ($DIRTY dirty)"
+	log_test "create (load, $DIRTY dirty blocks): each allocation failing in turn"
+}
+
+# after_reload: the live table still works; a loaded one resumes
+after_reload()
+{
+	if dmsetup info cbsf | grep -q "INACTIVE"; then
+		dmsetup resume cbsf || { log_info "cannot resume the new table"; return 1; }
+		CREATED=$((CREATED + 1))
+	else
+		dmsetup resume cbsf 2> /dev/null
+	fi
+	works || { log_info "device does not work after the reload"; return 1; }
+}
+
+test_reload()
+{
+	RET=0
+	wipe_md
+	dmsetup create --noudevsync cbsf --table "$(table)"
+	check_err $? "setup"
+	CREATED=0
+	FAULT_AFTER=after_reload fault_inject_each $MAX \
+		dmsetup reload --noudevsync cbsf --table "$(table cleaner)"
+	check_err $? "reload under fault injection"
+	log_info "$FAULT_POINTS injection points, $CREATED reloads loaded"
+	dmsetup remove cbsf
+	check_err $? "remove"
+	log_test "reload (shared cache object): each allocation failing in turn"
+}
+
+# after_flush: the device works; metadata turned read-only by a failed
+# commit means a new device on fresh metadata; dirty blocks again
+after_flush()
+{
+	works || { log_info "device does not work after the flush"; return 1; }
+	if [ "$(CBS=cbsf status_named rw)" = ro ]; then
+		READ_ONLY=$((READ_ONLY + 1))
+		dmsetup remove cbsf || return 1
+		wipe_md
+		dmsetup create --noudevsync cbsf --table "$(table dirty_low 100 dirty_high 100)" ||
+			return 1
+	fi
+	dd if=/dev/urandom of=$DEV bs=4k count=32 oflag=direct status=none
+}
+
+test_flush_message()
+{
+	RET=0
+	wipe_md
+	READ_ONLY=0
+	dmsetup create --noudevsync cbsf --table "$(table dirty_low 100 dirty_high 100)" &&
+		dmsetup mknodes cbsf &&
+		dd if=/dev/urandom of=$DEV bs=4k count=32 oflag=direct status=none
+	check_err $? "setup"
+	FAULT_AFTER=after_flush fault_inject_each $MAX dmsetup message cbsf 0 flush
+	check_err $? "flush message under fault injection"
+	log_info "$FAULT_POINTS injection points, $READ_ONLY turned the metadata read-only"
+	dmsetup message cbsf 0 flush && dmsetup message cbsf 0 dirty_high 60
+	check_err $? "messages after the fault runs"
+	dmsetup remove cbsf
+	log_test "flush message: each allocation failing in turn"
+}
+
+# after_nl: the volume is still there, readable over netlink, and works
+after_nl()
+{
+	"$CBSCTL" volume show cbsf > /dev/null ||
+		{ log_info "volume show fails after the run"; return 1; }
+	after_flush
+}
+
+test_netlink()
+{
+	local args total=0
+
+	RET=0
+	[ -x "$CBSCTL" ] || { log_test_skip "netlink commands" "cbsctl not built"; return; }
+	wipe_md
+	READ_ONLY=0
+	dmsetup create --noudevsync cbsf --table "$(table dirty_low 100 dirty_high 100)" &&
+		dmsetup mknodes cbsf &&
+		dd if=/dev/urandom of=$DEV bs=4k count=32 oflag=direct status=none
+	check_err $? "setup"
+	"$CBSCTL" monitor > /dev/null &
+	defer kill $!
+	for args in "volume show cbsf" "-j volume show" "cache set cbsf dirty_high 90" \
+		    "cache flush cbsf" "stats clear cbsf" "cache cleaner cbsf"; do
+		# shellcheck disable=SC2086
+		FAULT_AFTER=after_nl fault_inject_each $MAX "$CBSCTL" $args
+		check_err $? "cbsctl $args under fault injection"
+		total=$((total + FAULT_POINTS))
+	done
+	log_info "$total injection points, $READ_ONLY turned the metadata read-only"
+	dmsetup remove cbsf
+	check_err $? "remove"
+	log_test "netlink commands: each allocation failing in turn"
+}
+
+cbs_setup
+trap 'dm_remove_all; dmsetup remove cbsf 2> /dev/null; cleanup' EXIT
+tests_run
+exit "$EXIT_STATUS"
