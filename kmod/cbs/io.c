@@ -204,8 +204,7 @@ static enum cbs_act cbs_hit(struct cbs_cache *c, struct bio *bio,
 		cbs_lru_hit(c, cb);
 		if (c->cfg.mode == CBS_PASSTHROUGH && !(*ef & CBS_E_DIRTY))
 			return CBS_ACT_ORIGIN;
-		if (!(*ef & CBS_E_DIRTY))
-			pb->kind = CBS_PB_CACHE_READ;
+		pb->kind = *ef & CBS_E_DIRTY ? CBS_PB_DIRTY_READ : CBS_PB_CACHE_READ;
 		return CBS_ACT_CACHE;
 	}
 	c->stats.write_hits++;
@@ -442,6 +441,16 @@ int cbs_end_io(struct dm_target *ti, struct bio *bio, blk_status_t *error)
 		DMERR_LIMIT("cache read error on block %u: served from origin", cb);
 		cbs_kick(c);
 		return DM_ENDIO_INCOMPLETE;
+	case CBS_PB_DIRTY_READ:
+		/* only the cache has this data: the error goes up, counted */
+		if (!*error)
+			break;
+		spin_lock_irqsave(&c->lock, flags);
+		cbs_cache_error(c, 1);
+		spin_unlock_irqrestore(&c->lock, flags);
+		DMERR_LIMIT("cache read error on dirty block %u: data at risk", cb);
+		cbs_kick(c);
+		break;
 	case CBS_PB_CACHE_NEW:
 		spin_lock_irqsave(&c->lock, flags);
 		if (*error) {

@@ -20,6 +20,7 @@ enum cbs_pb_kind {
 	CBS_PB_NONE,
 	CBS_PB_WRITEAROUND,		/* counted in wa_inflight[bucket] */
 	CBS_PB_CACHE_READ,		/* clean: retry on origin on error */
+	CBS_PB_DIRTY_READ,		/* dirty: an error is a cache error */
 	CBS_PB_CACHE_NEW,		/* whole-block write allocating cblock */
 };
 

@@ -127,6 +127,8 @@ test_cache_dead_writeback()
 	swap_table cbs_ssd "0 $((CACHE_MB * 2048)) error"
 	dd if=$DEV of=/dev/null bs=4k count=256 iflag=direct status=none 2> /dev/null
 	check_fail $? "dirty blocks read back from a dead cache"
+	[ "$(status_named cache_errors)" -gt 0 ]
+	check_err $? "failed reads of dirty blocks not counted as cache errors"
 	dmsetup message cbs0 0 flush 2> /dev/null
 	check_fail $? "flush claimed success with a dead cache"
 	dmsetup status cbs0 > /dev/null
