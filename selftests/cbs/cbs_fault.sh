@@ -163,7 +163,7 @@ test_flush_message()
 	FAULT_AFTER=after_flush fault_inject_each $MAX dmsetup message cbsf 0 flush
 	check_err $? "flush message under fault injection"
 	log_info "$FAULT_POINTS injection points, $READ_ONLY turned the metadata read-only"
-	dmsetup message cbsf 0 flush && dmsetup message cbsf 0 dirty_high 60
+	dmsetup message cbsf 0 flush && dmsetup message cbsf 0 dirty_low 50
 	check_err $? "messages after the fault runs"
 	dmsetup remove cbsf
 	log_test "flush message: each allocation failing in turn"
