@@ -164,6 +164,17 @@ struct cbs_cache {
 	u8 nl_sent;			/* states notified (worker only) */
 };
 
+/* A consistent copy of a volume's state: dmsetup status and netlink. */
+struct cbs_snap {
+	struct cbs_stats s;
+	struct cbs_cfg cfg;
+	u64 wb_failures;
+	u32 valid, dirty, wb;
+	bool ro, needs_check, cache_failed;
+};
+
+void cbs_snapshot(struct cbs_cache *c, struct cbs_snap *snap);
+
 /* metadata.c */
 int cbs_md_open(struct cbs_cache *c, char **error);
 void cbs_md_close(struct cbs_cache *c);

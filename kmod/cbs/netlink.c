@@ -217,23 +217,9 @@ static int cbs_nl_put_flag(struct sk_buff *skb, int type, bool set)
 static int cbs_nl_fill_volume(struct sk_buff *skb, struct cbs_cache *c,
 			      const struct cbs_nl_id *id, u32 event, int err)
 {
-	bool ro, nc, failed;
-	u32 valid, dirty, wb;
-	struct cbs_stats s;
-	struct cbs_cfg cfg;
-	u64 wb_failures;
+	struct cbs_snap st;
 
-	spin_lock_irq(&c->lock);
-	s = c->stats;
-	cfg = c->cfg;
-	valid = c->nr_valid;
-	dirty = c->nr_dirty;
-	wb = c->wb_inflight;
-	wb_failures = c->wb_failures;
-	ro = c->ro;
-	nc = c->needs_check;
-	failed = c->cache_failed;
-	spin_unlock_irq(&c->lock);
+	cbs_snapshot(c, &st);
 
 	if ((event && nla_put_u32(skb, CBS_A_VOLUME_EVENT, event)) ||
 	    (err && nla_put_u32(skb, CBS_A_VOLUME_ERROR, -err)) ||
@@ -242,48 +228,49 @@ static int cbs_nl_fill_volume(struct sk_buff *skb, struct cbs_cache *c,
 	    nla_put_u32(skb, CBS_A_VOLUME_MINOR, MINOR(id->devt)) ||
 	    nla_put_uint(skb, CBS_A_VOLUME_START, id->start) ||
 	    nla_put_uint(skb, CBS_A_VOLUME_LENGTH, id->len) ||
-	    nla_put_u32(skb, CBS_A_VOLUME_MODE, cfg.mode) ||
-	    cbs_nl_put_flag(skb, CBS_A_VOLUME_CLEANER, cfg.cleaner) ||
+	    nla_put_u32(skb, CBS_A_VOLUME_MODE, st.cfg.mode) ||
+	    cbs_nl_put_flag(skb, CBS_A_VOLUME_CLEANER, st.cfg.cleaner) ||
 	    cbs_nl_put_flag(skb, CBS_A_VOLUME_NO_DISCARD_PASSDOWN,
-			    !cfg.discard_passdown) ||
-	    cbs_nl_put_flag(skb, CBS_A_VOLUME_READ_ONLY, ro) ||
-	    cbs_nl_put_flag(skb, CBS_A_VOLUME_NEEDS_CHECK, nc) ||
-	    cbs_nl_put_flag(skb, CBS_A_VOLUME_CACHE_FAILED, failed) ||
+			    !st.cfg.discard_passdown) ||
+	    cbs_nl_put_flag(skb, CBS_A_VOLUME_READ_ONLY, st.ro) ||
+	    cbs_nl_put_flag(skb, CBS_A_VOLUME_NEEDS_CHECK, st.needs_check) ||
+	    cbs_nl_put_flag(skb, CBS_A_VOLUME_CACHE_FAILED, st.cache_failed) ||
 	    nla_put_u32(skb, CBS_A_VOLUME_BLOCK_SECTORS, c->block_sectors) ||
 	    nla_put_uint(skb, CBS_A_VOLUME_CACHE_BLOCKS, c->nr_cblocks) ||
-	    nla_put_uint(skb, CBS_A_VOLUME_CACHE_BLOCKS_USED, valid) ||
-	    nla_put_uint(skb, CBS_A_VOLUME_DIRTY, dirty) ||
-	    nla_put_uint(skb, CBS_A_VOLUME_DIRTY_AT_RISK, failed ? dirty : 0) ||
+	    nla_put_uint(skb, CBS_A_VOLUME_CACHE_BLOCKS_USED, st.valid) ||
+	    nla_put_uint(skb, CBS_A_VOLUME_DIRTY, st.dirty) ||
+	    nla_put_uint(skb, CBS_A_VOLUME_DIRTY_AT_RISK,
+			 st.cache_failed ? st.dirty : 0) ||
 	    nla_put_uint(skb, CBS_A_VOLUME_METADATA_BLOCKS,
 			 bdev_nr_sectors(c->mbdev) / 8) ||
 	    nla_put_uint(skb, CBS_A_VOLUME_METADATA_BLOCKS_USED,
 			 2 + 2 * (u64)c->mapping_blocks))
 		return -EMSGSIZE;
-	if (nla_put_uint(skb, CBS_A_VOLUME_READ_HITS, s.read_hits) ||
-	    nla_put_uint(skb, CBS_A_VOLUME_READ_MISSES, s.read_misses) ||
-	    nla_put_uint(skb, CBS_A_VOLUME_WRITE_HITS, s.write_hits) ||
-	    nla_put_uint(skb, CBS_A_VOLUME_WRITE_MISSES, s.write_misses) ||
+	if (nla_put_uint(skb, CBS_A_VOLUME_READ_HITS, st.s.read_hits) ||
+	    nla_put_uint(skb, CBS_A_VOLUME_READ_MISSES, st.s.read_misses) ||
+	    nla_put_uint(skb, CBS_A_VOLUME_WRITE_HITS, st.s.write_hits) ||
+	    nla_put_uint(skb, CBS_A_VOLUME_WRITE_MISSES, st.s.write_misses) ||
 	    nla_put_u32(skb, CBS_A_VOLUME_READ_HIT_RATIO,
-			cbs_nl_ratio(s.read_hits, s.read_misses)) ||
+			cbs_nl_ratio(st.s.read_hits, st.s.read_misses)) ||
 	    nla_put_u32(skb, CBS_A_VOLUME_WRITE_HIT_RATIO,
-			cbs_nl_ratio(s.write_hits, s.write_misses)) ||
-	    nla_put_uint(skb, CBS_A_VOLUME_PROMOTIONS, s.promotions) ||
-	    nla_put_uint(skb, CBS_A_VOLUME_DEMOTIONS, s.demotions) ||
-	    nla_put_uint(skb, CBS_A_VOLUME_WRITEBACKS, s.writebacks) ||
-	    nla_put_uint(skb, CBS_A_VOLUME_WRITEBACK_IN_FLIGHT, wb) ||
-	    nla_put_uint(skb, CBS_A_VOLUME_WRITEBACK_FAILURES, wb_failures) ||
-	    nla_put_uint(skb, CBS_A_VOLUME_BYPASSED, s.bypassed) ||
-	    nla_put_uint(skb, CBS_A_VOLUME_CACHE_ERRORS, s.cache_errors) ||
-	    nla_put_uint(skb, CBS_A_VOLUME_ORIGIN_ERRORS, s.origin_errors) ||
+			cbs_nl_ratio(st.s.write_hits, st.s.write_misses)) ||
+	    nla_put_uint(skb, CBS_A_VOLUME_PROMOTIONS, st.s.promotions) ||
+	    nla_put_uint(skb, CBS_A_VOLUME_DEMOTIONS, st.s.demotions) ||
+	    nla_put_uint(skb, CBS_A_VOLUME_WRITEBACKS, st.s.writebacks) ||
+	    nla_put_uint(skb, CBS_A_VOLUME_WRITEBACK_IN_FLIGHT, st.wb) ||
+	    nla_put_uint(skb, CBS_A_VOLUME_WRITEBACK_FAILURES, st.wb_failures) ||
+	    nla_put_uint(skb, CBS_A_VOLUME_BYPASSED, st.s.bypassed) ||
+	    nla_put_uint(skb, CBS_A_VOLUME_CACHE_ERRORS, st.s.cache_errors) ||
+	    nla_put_uint(skb, CBS_A_VOLUME_ORIGIN_ERRORS, st.s.origin_errors) ||
 	    nla_put_u32(skb, CBS_A_VOLUME_RAM_PER_BLOCK, cbs_ram_per_block(c)) ||
 	    nla_put_u32(skb, CBS_A_VOLUME_SEQUENTIAL_CUTOFF,
-			cfg.sequential_cutoff) ||
+			st.cfg.sequential_cutoff) ||
 	    nla_put_u32(skb, CBS_A_VOLUME_PROMOTE_THRESHOLD,
-			cfg.promote_threshold) ||
+			st.cfg.promote_threshold) ||
 	    nla_put_u32(skb, CBS_A_VOLUME_MIGRATION_THRESHOLD,
-			cfg.migration_threshold) ||
-	    nla_put_u32(skb, CBS_A_VOLUME_DIRTY_LOW, cfg.dirty_low) ||
-	    nla_put_u32(skb, CBS_A_VOLUME_DIRTY_HIGH, cfg.dirty_high))
+			st.cfg.migration_threshold) ||
+	    nla_put_u32(skb, CBS_A_VOLUME_DIRTY_LOW, st.cfg.dirty_low) ||
+	    nla_put_u32(skb, CBS_A_VOLUME_DIRTY_HIGH, st.cfg.dirty_high))
 		return -EMSGSIZE;
 	return 0;
 }

@@ -553,6 +553,21 @@ static void cbs_resume(struct dm_target *ti)
  * Status line (INFO): dm-cache's fields, then our counters; see
  * "Status" in Documentation/cbs.rst. TABLE: the constructor line.
  */
+void cbs_snapshot(struct cbs_cache *c, struct cbs_snap *snap)
+{
+	spin_lock_irq(&c->lock);
+	snap->s = c->stats;
+	snap->cfg = c->cfg;
+	snap->wb_failures = c->wb_failures;
+	snap->valid = c->nr_valid;
+	snap->dirty = c->nr_dirty;
+	snap->wb = c->wb_inflight;
+	snap->ro = c->ro;
+	snap->needs_check = c->needs_check;
+	snap->cache_failed = c->cache_failed;
+	spin_unlock_irq(&c->lock);
+}
+
 static void cbs_status(struct dm_target *ti, status_type_t type,
 		       unsigned int status_flags, char *result,
 		       unsigned int maxlen)
@@ -560,40 +575,29 @@ static void cbs_status(struct dm_target *ti, status_type_t type,
 	struct cbs_c *cc = ti->private;
 	struct cbs_cache *c = cc->cache;
 	unsigned int sz = 0, nfeat;
-	struct cbs_stats s;
-	struct cbs_cfg cfg;
-	u32 valid, dirty, wb;
-	bool ro, nc;
+	struct cbs_snap st;
 
 	switch (type) {
 	case STATUSTYPE_INFO:
-		spin_lock_irq(&c->lock);
-		s = c->stats;
-		cfg = c->cfg;
-		valid = c->nr_valid;
-		dirty = c->nr_dirty;
-		wb = c->wb_inflight;
-		ro = c->ro;
-		nc = c->needs_check;
-		spin_unlock_irq(&c->lock);
-		nfeat = 1 + !cfg.discard_passdown + cfg.cleaner;
+		cbs_snapshot(c, &st);
+		nfeat = 1 + !st.cfg.discard_passdown + st.cfg.cleaner;
 		DMEMIT("8 %llu/%llu %llu %u/%u %llu %llu %llu %llu %llu %llu %u ",
 		       2 + 2 * (u64)c->mapping_blocks,
 		       (u64)bdev_nr_sectors(c->mbdev) / 8,
-		       (u64)c->block_sectors, valid, c->nr_cblocks,
-		       s.read_hits, s.read_misses, s.write_hits, s.write_misses,
-		       s.demotions, s.promotions, dirty);
-		DMEMIT("%u %s%s%s ", nfeat, cbs_mode_names[cfg.mode],
-		       cfg.discard_passdown ? "" : " no_discard_passdown",
-		       cfg.cleaner ? " cleaner" : "");
-		DMEMIT("2 migration_threshold %u ", cfg.migration_threshold);
+		       (u64)c->block_sectors, st.valid, c->nr_cblocks,
+		       st.s.read_hits, st.s.read_misses, st.s.write_hits, st.s.write_misses,
+		       st.s.demotions, st.s.promotions, st.dirty);
+		DMEMIT("%u %s%s%s ", nfeat, cbs_mode_names[st.cfg.mode],
+		       st.cfg.discard_passdown ? "" : " no_discard_passdown",
+		       st.cfg.cleaner ? " cleaner" : "");
+		DMEMIT("2 migration_threshold %u ", st.cfg.migration_threshold);
 		DMEMIT("slru 8 sequential_cutoff %u promote_threshold %u ",
-		       cfg.sequential_cutoff, cfg.promote_threshold);
-		DMEMIT("dirty_low %u dirty_high %u ", cfg.dirty_low,
-		       cfg.dirty_high);
-		DMEMIT("%s %s ", ro ? "ro" : "rw", nc ? "needs_check" : "-");
-		DMEMIT("%llu %u %llu %llu %llu %u", s.bypassed, wb, s.writebacks,
-		       s.cache_errors, s.origin_errors, cbs_ram_per_block(c));
+		       st.cfg.sequential_cutoff, st.cfg.promote_threshold);
+		DMEMIT("dirty_low %u dirty_high %u ", st.cfg.dirty_low,
+		       st.cfg.dirty_high);
+		DMEMIT("%s %s ", st.ro ? "ro" : "rw", st.needs_check ? "needs_check" : "-");
+		DMEMIT("%llu %u %llu %llu %llu %u", st.s.bypassed, st.wb, st.s.writebacks,
+		       st.s.cache_errors, st.s.origin_errors, cbs_ram_per_block(c));
 		break;
 	case STATUSTYPE_TABLE:
 		DMEMIT("%s %s %s %u %u%s%s", cc->mdev->name, cc->cdev->name,
