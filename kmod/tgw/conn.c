@@ -18,8 +18,8 @@
  * Everything that follows connections hooks in at one point,
  * tgw_conn_event(): a conn was created, changed state, or ended (and why).
  * It is called with the conn's lock held, so the events of one conn are
- * seen in order. Today it feeds the "conn" multicast group (events.c);
- * connection sync between gateways is meant to hook in there as well.
+ * seen in order. It feeds the "conn" multicast group (events.c) and
+ * connection sync between gateways (sync_tx.c).
  */
 #include <linux/slab.h>
 
@@ -71,6 +71,25 @@ static void tgw_conn_event(struct tgw_net *tn, struct tgw_conn *c,
 {
 	lockdep_assert_held(&c->lock);
 	tgw_events_conn(tn, c, ev, old_state, why);
+	if (rcu_access_pointer(tn->sync))
+		tgw_sync_conn(tn, c, ev == TGW_CONN_EV_END);
+}
+
+/*
+ * A packet of a conn learned from a peer passed here: this gateway now
+ * speaks for the conn, and tells its peers.
+ */
+void tgw_conn_adopt(struct tgw_net *tn, struct tgw_conn *c)
+{
+	spin_lock_bh(&c->lock);
+	if ((c->flags & (TGW_CONN_F_SYNCED | TGW_CONN_F_DEAD)) ==
+	    TGW_CONN_F_SYNCED) {
+		c->flags &= ~TGW_CONN_F_SYNCED;
+		tgw_conn_touch(tn, c);
+		if (rcu_access_pointer(tn->sync))
+			tgw_sync_conn(tn, c, false);
+	}
+	spin_unlock_bh(&c->lock);
 }
 
 void tgw_conn_info(const struct tgw_conn *c, struct tgw_conn_info *ci)

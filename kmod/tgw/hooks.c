@@ -118,6 +118,8 @@ static bool tgw_tcp_reuse(const struct tgw_conn *c, const struct tcphdr *th)
 static void tgw_track(struct tgw_net *tn, struct tgw_conn *c,
 		      enum tgw_dir dir, const struct tgw_pkt *p)
 {
+	if (unlikely(READ_ONCE(c->flags) & TGW_CONN_F_SYNCED))
+		tgw_conn_adopt(tn, c);
 	if (p->t.proto == IPPROTO_TCP) {
 		tgw_tcp_track(tn, c, dir, &p->th);
 		return;

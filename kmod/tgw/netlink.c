@@ -984,6 +984,23 @@ static const struct genl_split_ops tgw_nl_ops[] = {
 		.doit = tgw_nl_stats_get_doit,
 		.flags = GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
+	{
+		.cmd = TGW_CMD_SYNC_START,
+		.doit = tgw_nl_sync_start_doit,
+		.policy = tgw_sync_start_policy,
+		.maxattr = TGW_A_SYNC,
+		.flags = GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd = TGW_CMD_SYNC_STOP,
+		.doit = tgw_nl_sync_stop_doit,
+		.flags = GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd = TGW_CMD_SYNC_GET,
+		.doit = tgw_nl_sync_get_doit,
+		.flags = GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
 };
 
 static const struct genl_multicast_group tgw_nl_mcgrps[] = {

@@ -38,4 +38,10 @@ int tgw_nl_conn_dump_start(struct netlink_callback *cb);
 int tgw_nl_conn_dump_done(struct netlink_callback *cb);
 int tgw_nl_conn_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 
+/* netlink_sync.c */
+extern const struct nla_policy tgw_sync_start_policy[TGW_A_MAX + 1];
+int tgw_nl_sync_start_doit(struct sk_buff *skb, struct genl_info *info);
+int tgw_nl_sync_stop_doit(struct sk_buff *skb, struct genl_info *info);
+int tgw_nl_sync_get_doit(struct sk_buff *skb, struct genl_info *info);
+
 #endif /* _TGW_NETLINK_H */

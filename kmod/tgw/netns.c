@@ -102,6 +102,7 @@ static int __net_init tgw_net_init(struct net *net)
 	tn->net = net;
 	mutex_init(&tn->cfg_lock);
 	RCU_INIT_POINTER(tn->cfg, NULL);
+	RCU_INIT_POINTER(tn->sync, NULL);
 	tn->conn_max = conn_max;
 	for (i = 0; i < __TGW_STATE_MAX; i++)
 		tn->timeout[i] = tgw_default_timeout[i] * HZ;
@@ -134,6 +135,8 @@ static void __net_exit tgw_net_exit(struct net *net)
 	WRITE_ONCE(tn->exiting, true);	/* no more events */
 	tgw_hooks_unregister(net);
 	mutex_lock(&tn->cfg_lock);
+	if (rcu_access_pointer(tn->sync))
+		tgw_sync_stop(tn, NULL);
 	tgw_service_flush_all(tn);
 	tgw_conn_exit_net(tn);
 	tgw_events_exit_net(tn);

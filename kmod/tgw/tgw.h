@@ -58,6 +58,8 @@ struct tgw_counters {
 };
 
 struct tgw_service;
+struct tgw_sync;
+struct tgw_sync_cfg;
 
 struct tgw_dest {
 	struct list_head list;		/* svc->dests, RCU */
@@ -218,6 +220,8 @@ struct tgw_net {
 
 	struct tgw_stats __percpu *stats;
 	struct tgw_events ev;
+	struct tgw_sync __rcu *sync;	/* cfg_lock for writers */
+	u64 sync_epoch;			/* last one used */
 };
 
 extern unsigned int tgw_net_id;
@@ -311,6 +315,7 @@ void tgw_conn_confirm(struct tgw_net *tn, struct tgw_conn *c);
 void tgw_conn_confirm_locked(struct tgw_net *tn, struct tgw_conn *c);
 void tgw_conn_set_state(struct tgw_net *tn, struct tgw_conn *c, u8 state);
 void tgw_conn_touch(struct tgw_net *tn, struct tgw_conn *c);
+void tgw_conn_adopt(struct tgw_net *tn, struct tgw_conn *c);
 bool tgw_conn_expired(const struct tgw_conn *c);
 /* Unlink every conn for which match(c, arg) is true; returns the count. */
 unsigned int tgw_conn_flush(struct tgw_net *tn,
@@ -328,6 +333,13 @@ void tgw_events_stop(void);
 void tgw_events_conn(struct tgw_net *tn, const struct tgw_conn *c,
 		     enum tgw_conn_event ev, u8 old_state,
 		     enum tgw_conn_end why);
+
+/* sync.c, sync_tx.c */
+int tgw_sync_start(struct tgw_net *tn, const struct tgw_sync_cfg *cfg,
+		   struct netlink_ext_ack *extack);
+int tgw_sync_stop(struct tgw_net *tn, struct netlink_ext_ack *extack);
+void tgw_sync_conn(struct tgw_net *tn, const struct tgw_conn *c,
+		   bool removed);
 
 /* proto_tcp.c */
 void tgw_tcp_track(struct tgw_net *tn, struct tgw_conn *c, enum tgw_dir dir,

@@ -93,6 +93,9 @@ enum tgw_drop {
 #define TGW_CONN_F_FALLBACK	0x2	/* picked up mid-flow (Maglev) */
 #define TGW_CONN_F_FIN_IN	0x4	/* client sent FIN */
 #define TGW_CONN_F_FIN_OUT	0x8	/* VM sent FIN */
+#define TGW_CONN_F_SYNCED	0x10	/* learned from a peer gateway, no
+					 * packet of it seen here since
+					 */
 
 /* TGW_A_NTF_EVENT of a connection event */
 enum tgw_conn_event {
@@ -136,6 +139,11 @@ enum tgw_cmd {
 				 * [NTF_OLD_STATE] CONN; or NTF_SUPPRESSED
 				 * alone: events lost to the rate limit
 				 */
+	TGW_CMD_SYNC_START,	/* do: SYNC (SYNCID ADDR [PORT] PEER* [GROUP
+				 * IFINDEX] [KEY] [REFRESH] [BULK_RATE])
+				 */
+	TGW_CMD_SYNC_STOP,	/* do: stop sync in the namespace */
+	TGW_CMD_SYNC_GET,	/* do: SYNC config, state, SYNC_PEER*, stats */
 	__TGW_CMD_MAX
 };
 
@@ -165,6 +173,7 @@ enum tgw_a {
 				 */
 	TGW_A_EVENTS_SENT,	/* uint connection events sent (stats) */
 	TGW_A_EVENTS_SUPPRESSED, /* uint connection events suppressed */
+	TGW_A_SYNC,		/* nest tgw_a_sync */
 	__TGW_A_MAX
 };
 
@@ -231,5 +240,108 @@ enum tgw_a_stats {
 };
 
 #define TGW_A_STATS_MAX (__TGW_A_STATS_MAX - 1)
+
+/* Connection sync between gateways (Documentation/tgw.rst, "Sync"). */
+#define TGW_SYNC_PORT		8850
+#define TGW_SYNC_PEERS_MAX	16	/* configured unicast peers */
+#define TGW_SYNC_KEY_MIN	16	/* bytes of HMAC-SHA256 key */
+#define TGW_SYNC_KEY_MAX	64
+#define TGW_SYNC_REFRESH_MAX	3600	/* seconds */
+
+enum tgw_a_sync {
+	TGW_A_SYNC_UNSPEC,
+	TGW_A_SYNC_SYNCID,	/* u32 1.. cluster id; foreign ids dropped */
+	TGW_A_SYNC_ADDR,	/* be32 local address (also the sender id) */
+	TGW_A_SYNC_PORT,	/* be16 UDP port, default TGW_SYNC_PORT */
+	TGW_A_SYNC_PEER,	/* be32 unicast peer, multi-attr */
+	TGW_A_SYNC_GROUP,	/* be32 IPv4 multicast group */
+	TGW_A_SYNC_IFINDEX,	/* u32 device for the group */
+	TGW_A_SYNC_KEY,		/* binary HMAC key (write only) */
+	TGW_A_SYNC_REFRESH,	/* u32 seconds between refreshes, default 10 */
+	TGW_A_SYNC_BULK_RATE,	/* u32 bulk datagrams per second */
+	TGW_A_SYNC_AUTH,	/* flag (get): a key is set */
+	TGW_A_SYNC_EPOCH,	/* u64 (get): this sender's epoch */
+	TGW_A_SYNC_SEQ,		/* u64 (get): last sequence number sent */
+	TGW_A_SYNC_IN_SYNC,	/* u8 (get): bulk done from every live peer */
+	TGW_A_SYNC_PEER_INFO,	/* nest tgw_a_sync_peer (get), multi-attr */
+	TGW_A_SYNC_STATS,	/* nest tgw_a_sync_stats (get) */
+	TGW_A_SYNC_PAD,		/* padding of the u64 attributes */
+	__TGW_A_SYNC_MAX
+};
+
+#define TGW_A_SYNC_MAX (__TGW_A_SYNC_MAX - 1)
+
+enum tgw_a_sync_peer {
+	TGW_A_SYNC_PEER_UNSPEC,
+	TGW_A_SYNC_PEER_ADDR,	/* be32 sender id */
+	TGW_A_SYNC_PEER_EPOCH,	/* u64 its current epoch, 0: never heard */
+	TGW_A_SYNC_PEER_SEQ,	/* u64 highest sequence number seen */
+	TGW_A_SYNC_PEER_MISSING, /* u32 sequence numbers still missing */
+	TGW_A_SYNC_PEER_LAST_MS, /* u32 ms since its last datagram */
+	TGW_A_SYNC_PEER_ALIVE,	/* u8 heard within the dead interval */
+	TGW_A_SYNC_PEER_BULK,	/* u8 enum tgw_sync_bulk */
+	TGW_A_SYNC_PEER_RX,	/* uint datagrams accepted from it */
+	TGW_A_SYNC_PEER_PAD,	/* padding of the u64 attributes */
+	__TGW_A_SYNC_PEER_MAX
+};
+
+#define TGW_A_SYNC_PEER_MAX (__TGW_A_SYNC_PEER_MAX - 1)
+
+enum tgw_sync_bulk {
+	TGW_SYNC_BULK_NONE,	/* not asked (learned peer) */
+	TGW_SYNC_BULK_REQUESTED, /* full table asked for, not complete */
+	TGW_SYNC_BULK_DONE,	/* full table received: in sync */
+	__TGW_SYNC_BULK_MAX
+};
+
+enum tgw_sync_drop {
+	TGW_SYNC_DROP_SHORT,	/* shorter than the header */
+	TGW_SYNC_DROP_MAGIC,	/* not a tgw sync datagram */
+	TGW_SYNC_DROP_VERSION,	/* unknown version */
+	TGW_SYNC_DROP_SIZE,	/* size field != datagram length */
+	TGW_SYNC_DROP_SYNCID,	/* foreign syncid */
+	TGW_SYNC_DROP_AUTH,	/* bad or missing tag */
+	TGW_SYNC_DROP_REPLAY,	/* old epoch or sequence already seen */
+	TGW_SYNC_DROP_MALFORMED, /* bad type, count, entry or TLV */
+	TGW_SYNC_DROP_PEER,	/* unknown sender, or source != sender */
+	TGW_SYNC_DROP_OWN,	/* our own datagram (multicast loop) */
+	TGW_SYNC_DROP_NOMEM,	/* allocation failure */
+	__TGW_SYNC_DROP_MAX
+};
+
+#define TGW_SYNC_DROP_MAX (__TGW_SYNC_DROP_MAX - 1)
+
+enum tgw_a_sync_stats {
+	TGW_A_SYNC_STATS_UNSPEC,
+	TGW_A_SYNC_STATS_TX_DGRAMS,	/* uint datagrams sent (per copy) */
+	TGW_A_SYNC_STATS_TX_BYTES,	/* uint */
+	TGW_A_SYNC_STATS_TX_CONNS,	/* uint entries sent */
+	TGW_A_SYNC_STATS_TX_ERRORS,	/* uint send failures */
+	TGW_A_SYNC_STATS_OVERFLOW,	/* uint updates lost: queue full */
+	TGW_A_SYNC_STATS_REFRESHES,	/* uint table refresh walks */
+	TGW_A_SYNC_STATS_RX_DGRAMS,	/* uint datagrams accepted */
+	TGW_A_SYNC_STATS_RX_CONNS,	/* uint entries accepted */
+	TGW_A_SYNC_STATS_INSTALLED,	/* uint conns created from entries */
+	TGW_A_SYNC_STATS_UPDATED,	/* uint conns updated */
+	TGW_A_SYNC_STATS_REMOVED,	/* uint conns removed */
+	TGW_A_SYNC_STATS_SKIPPED,	/* uint entries not applied (no such
+					 * service/destination here, unknown
+					 * mandatory TLV, table full, clash)
+					 */
+	TGW_A_SYNC_STATS_GAPS,		/* uint sequence numbers found missing */
+	TGW_A_SYNC_STATS_NACK_TX,	/* uint repair requests sent */
+	TGW_A_SYNC_STATS_NACK_RX,	/* uint repair requests received */
+	TGW_A_SYNC_STATS_RETRANS,	/* uint datagrams sent again */
+	TGW_A_SYNC_STATS_LOST,		/* uint missing past the window */
+	TGW_A_SYNC_STATS_BULK_REQ_TX,	/* uint full-table requests sent */
+	TGW_A_SYNC_STATS_BULK_REQ_RX,	/* uint full-table requests received */
+	TGW_A_SYNC_STATS_BULK_TX,	/* uint full-table walks sent */
+	TGW_A_SYNC_STATS_DROPS,		/* nest: type enum tgw_sync_drop + 1,
+					 * uint
+					 */
+	__TGW_A_SYNC_STATS_MAX
+};
+
+#define TGW_A_SYNC_STATS_MAX (__TGW_A_SYNC_STATS_MAX - 1)
 
 #endif /* _UAPI_LINUX_TGW_H */
