@@ -139,9 +139,7 @@ enum tgw_cmd {
 				 * [NTF_OLD_STATE] CONN; or NTF_SUPPRESSED
 				 * alone: events lost to the rate limit
 				 */
-	TGW_CMD_SYNC_START,	/* do: SYNC (SYNCID ADDR [PORT] PEER* [GROUP
-				 * IFINDEX] [KEY] [REFRESH] [BULK_RATE])
-				 */
+	TGW_CMD_SYNC_START,	/* do: SYNC nest (enum tgw_a_sync) */
 	TGW_CMD_SYNC_STOP,	/* do: stop sync in the namespace */
 	TGW_CMD_SYNC_GET,	/* do: SYNC config, state, SYNC_PEER*, stats */
 	__TGW_CMD_MAX
