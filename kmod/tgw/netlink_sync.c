@@ -8,7 +8,6 @@
 
 #define TGW_SYNC_REFRESH_DEFAULT	10	/* seconds */
 #define TGW_SYNC_BULK_RATE_DEFAULT	10000	/* datagrams per second */
-#define TGW_SYNC_BULK_RATE_MAX		1000000
 
 static const struct netlink_range_validation tgw_sync_bulk_rate_range = {
 	.min = 1,

@@ -127,6 +127,20 @@ out_free_stats:
 	return err;
 }
 
+/*
+ * The sync socket goes before the namespace's devices: a datagram queued
+ * on it holds a route, and with it the loopback device.
+ */
+static void __net_exit tgw_net_pre_exit(struct net *net)
+{
+	struct tgw_net *tn = tgw_pernet(net);
+
+	mutex_lock(&tn->cfg_lock);
+	if (rcu_access_pointer(tn->sync))
+		tgw_sync_stop(tn, NULL);
+	mutex_unlock(&tn->cfg_lock);
+}
+
 static void __net_exit tgw_net_exit(struct net *net)
 {
 	struct tgw_net *tn = tgw_pernet(net);
@@ -135,8 +149,6 @@ static void __net_exit tgw_net_exit(struct net *net)
 	WRITE_ONCE(tn->exiting, true);	/* no more events */
 	tgw_hooks_unregister(net);
 	mutex_lock(&tn->cfg_lock);
-	if (rcu_access_pointer(tn->sync))
-		tgw_sync_stop(tn, NULL);
 	tgw_service_flush_all(tn);
 	tgw_conn_exit_net(tn);
 	tgw_events_exit_net(tn);
@@ -151,6 +163,7 @@ static void __net_exit tgw_net_exit(struct net *net)
 
 static struct pernet_operations tgw_net_ops = {
 	.init = tgw_net_init,
+	.pre_exit = tgw_net_pre_exit,
 	.exit = tgw_net_exit,
 	.id = &tgw_net_id,
 	.size = sizeof(struct tgw_net),

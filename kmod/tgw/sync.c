@@ -13,6 +13,7 @@
 #include <linux/igmp.h>
 #include <linux/inetdevice.h>
 #include <linux/random.h>
+#include <linux/rtnetlink.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <net/inet_sock.h>
@@ -94,6 +95,7 @@ static int tgw_sync_sock_open(struct tgw_sync *ts,
 		};
 		struct inet_sock *inet = inet_sk(sk);
 
+		rtnl_lock();	/* ip_mc_join_group() asserts it */
 		lock_sock(sk);
 		WRITE_ONCE(inet->mc_ttl, 1);
 		inet_assign_bit(MC_LOOP, sk, false);
@@ -101,6 +103,7 @@ static int tgw_sync_sock_open(struct tgw_sync *ts,
 		inet->mc_addr = ts->cfg.addr;
 		err = ip_mc_join_group(sk, &mreq);
 		release_sock(sk);
+		rtnl_unlock();
 		if (err) {
 			NL_SET_ERR_MSG_MOD(extack,
 					   "cannot join the multicast group");
@@ -129,7 +132,7 @@ static void tgw_sync_free(struct tgw_sync *ts)
 	tgw_sync_ring_free(ts);
 	kvfree(ts->q);
 	kvfree(ts->q_spare);
-	kfree(ts->rxbuf);
+	kvfree(ts->rxbuf);
 	kfree_sensitive(ts);
 }
 
@@ -155,7 +158,7 @@ static struct tgw_sync *tgw_sync_new(struct tgw_net *tn,
 	INIT_WORK(&ts->walk_work, tgw_sync_walk_work);
 	ts->q = kvcalloc(TGW_SYNC_QUEUE_MAX, sizeof(*ts->q), GFP_KERNEL);
 	ts->q_spare = kvcalloc(TGW_SYNC_QUEUE_MAX, sizeof(*ts->q), GFP_KERNEL);
-	ts->rxbuf = kmalloc(TGW_SYNC_RX_MAX, GFP_KERNEL);
+	ts->rxbuf = kvmalloc(TGW_SYNC_RX_MAX, GFP_KERNEL);
 	if (!ts->q || !ts->q_spare || !ts->rxbuf)
 		goto out_free;
 	if (cfg->keylen) {

@@ -51,6 +51,7 @@ struct tgw_sync_peer {
 	unsigned long last_rx;	/* jiffies */
 	unsigned long last_nack;
 	unsigned long bulk_at;	/* last full-table request */
+	unsigned long bulk_rx;	/* last datagram of a walk from it */
 	u8 bulk;		/* enum tgw_sync_bulk */
 	u32 nonce;		/* of the last full-table request */
 	u64 bulk_end;		/* seq of its answer, 0: none yet */

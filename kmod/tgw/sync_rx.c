@@ -208,6 +208,8 @@ static void tgw_sync_apply(struct tgw_sync *ts, const struct tgw_sync_entry *e)
 		if (c && (READ_ONCE(c->flags) & TGW_CONN_F_SYNCED) &&
 		    tgw_conn_unlink(tn, c, TGW_CONN_END_CLOSED))
 			tgw_sync_inc(ts, TGW_A_SYNC_STATS_REMOVED, 1);
+		else
+			tgw_sync_inc(ts, TGW_A_SYNC_STATS_SKIPPED, 1);
 		return;
 	}
 	timeout = min(ntohl(e->timeout_ms), TGW_TIMEOUT_MAX * MSEC_PER_SEC);
@@ -247,10 +249,8 @@ static void tgw_sync_apply(struct tgw_sync *ts, const struct tgw_sync_entry *e)
 		s32 left = READ_ONCE(c->expires) - (u32)jiffies;
 
 		/* The gateway that saw the latest packet speaks for it. */
-		if (left >= 0 && jiffies_to_msecs(left) >= timeout) {
-			stat = 0;
-			goto unlock;
-		}
+		if (left >= 0 && jiffies_to_msecs(left) >= timeout)
+			goto unlock;	/* skipped: ours is newer */
 		c->flags |= TGW_CONN_F_SYNCED;
 	}
 	c->flags |= eflags & (TGW_CONN_F_FIN_IN | TGW_CONN_F_FIN_OUT);
@@ -260,8 +260,7 @@ static void tgw_sync_apply(struct tgw_sync *ts, const struct tgw_sync_entry *e)
 	WRITE_ONCE(c->expires, expires);
 unlock:
 	spin_unlock_bh(&c->lock);
-	if (stat)
-		tgw_sync_inc(ts, stat, 1);
+	tgw_sync_inc(ts, stat, 1);
 }
 
 static void tgw_sync_apply_all(struct tgw_sync *ts,
@@ -451,6 +450,8 @@ static void tgw_sync_rcv(struct tgw_sync *ts, const u8 *data,
 		goto out;
 	}
 	p->last_rx = jiffies;
+	if (be16_to_cpu(h->flags) & TGW_SYNC_F_BULK)
+		p->bulk_rx = jiffies;
 	p->rx++;
 	tgw_sync_inc(ts, TGW_A_SYNC_STATS_RX_DGRAMS, 1);
 

@@ -265,15 +265,20 @@ void tgw_sync_ring_free(struct tgw_sync *ts)
 	}
 }
 
-/* Ask @p for its whole table; ts->lock held. */
+/*
+ * Ask @p for its whole table; ts->lock held. A request still pending is
+ * asked again with the same nonce: the walk it started may be on its way.
+ */
 void tgw_sync_bulk_request(struct tgw_sync *ts, struct tgw_sync_peer *p)
 {
 	__be32 nonce;
 
 	lockdep_assert_held(&ts->lock);
-	p->nonce = get_random_u32() | 1;
-	p->bulk = TGW_SYNC_BULK_REQUESTED;
-	p->bulk_end = 0;
+	if (p->bulk != TGW_SYNC_BULK_REQUESTED || !p->nonce) {
+		p->nonce = get_random_u32() | 1;
+		p->bulk = TGW_SYNC_BULK_REQUESTED;
+		p->bulk_end = 0;
+	}
 	p->bulk_at = jiffies;
 	nonce = htonl(p->nonce);
 	tgw_sync_send_ctl(ts, TGW_SYNC_T_BULK_REQ, &nonce, sizeof(nonce), 0,
@@ -430,8 +435,11 @@ void tgw_sync_tick(struct work_struct *work)
 		if (time_after_eq(now, p->last_nack + TGW_SYNC_NACK_EVERY) &&
 		    tgw_sync_missing(p, U64_MAX))
 			tgw_sync_send_nack(ts, p, 0, U64_MAX);
+		/* again, unless its walk is still streaming in */
 		if (p->bulk == TGW_SYNC_BULK_REQUESTED &&
-		    time_after_eq(now, p->bulk_at + TGW_SYNC_BULK_RETRY))
+		    time_after_eq(now, p->bulk_at + TGW_SYNC_BULK_RETRY) &&
+		    (!p->bulk_rx ||
+		     time_after_eq(now, p->bulk_rx + TGW_SYNC_BULK_RETRY)))
 			tgw_sync_bulk_request(ts, p);
 	}
 	/* A group with no peer heard yet: ask the group. */

@@ -245,6 +245,7 @@ enum tgw_a_stats {
 #define TGW_SYNC_KEY_MIN	16	/* bytes of HMAC-SHA256 key */
 #define TGW_SYNC_KEY_MAX	64
 #define TGW_SYNC_REFRESH_MAX	3600	/* seconds */
+#define TGW_SYNC_BULK_RATE_MAX	1000000	/* datagrams per second */
 
 enum tgw_a_sync {
 	TGW_A_SYNC_UNSPEC,
@@ -286,7 +287,7 @@ enum tgw_a_sync_peer {
 #define TGW_A_SYNC_PEER_MAX (__TGW_A_SYNC_PEER_MAX - 1)
 
 enum tgw_sync_bulk {
-	TGW_SYNC_BULK_NONE,	/* not asked (learned peer) */
+	TGW_SYNC_BULK_NONE,	/* not asked (yet) */
 	TGW_SYNC_BULK_REQUESTED, /* full table asked for, not complete */
 	TGW_SYNC_BULK_DONE,	/* full table received: in sync */
 	__TGW_SYNC_BULK_MAX
