@@ -74,17 +74,19 @@ void tgw_conn_fields(struct tgw_ctx *ctx, const struct tgw_conn_row *r)
 			    r->flags & TGW_CONN_F_CONFIRMED);
 		cpjson_bool(&ctx->j, "fallback",
 			    r->flags & TGW_CONN_F_FALLBACK);
+		cpjson_bool(&ctx->j, "synced", r->flags & TGW_CONN_F_SYNCED);
 		return;
 	}
 	printf("%s %s:%u", tgw_proto_str(r->proto), tgw_ip_str(r->cip, a),
 	       ntohs(r->cport));
 	if (r->has_vip)
 		printf(" vip %s:%u", tgw_ip_str(r->vip, b), ntohs(r->vport));
-	printf(" vm %s:%u peer %s %s %us%s%s", tgw_ip_str(r->vmip, b),
+	printf(" vm %s:%u peer %s %s %us%s%s%s", tgw_ip_str(r->vmip, b),
 	       ntohs(r->vmport), tgw_ip_str(r->peer, c),
 	       tgw_state_str(r->state), (r->timeout + 999) / 1000,
 	       r->flags & TGW_CONN_F_CONFIRMED ? " confirmed" : "",
-	       r->flags & TGW_CONN_F_FALLBACK ? " fallback" : "");
+	       r->flags & TGW_CONN_F_FALLBACK ? " fallback" : "",
+	       r->flags & TGW_CONN_F_SYNCED ? " synced" : "");
 }
 
 static void tgw_conn_print(struct tgw_ctx *ctx, const struct tgw_conn_row *r)

@@ -25,6 +25,7 @@ static const struct {
 	{ "conn", tgw_cmd_conn },
 	{ "stats", tgw_cmd_stats },
 	{ "monitor", tgw_cmd_monitor },
+	{ "sync", tgw_cmd_sync },
 };
 
 static void usage(FILE *f)
@@ -48,6 +49,10 @@ static void usage(FILE *f)
 	      "  conn monitor\n"
 	      "  stats\n"
 	      "  monitor [config|conn|all]\n"
+	      "  sync start syncid N addr ADDR [port PORT] [peer ADDR]...\n"
+	      "             [group GROUP dev IFNAME] [key HEX | keyfile FILE]\n"
+	      "             [refresh SECS] [bulk-rate N]\n"
+	      "  sync stop | sync show | sync stats\n"
 	      "STATE: syn_sent syn_recv established fin_wait time_wait close udp\n",
 	      f);
 }

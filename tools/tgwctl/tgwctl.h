@@ -69,6 +69,7 @@ int tgw_cmd_dest(struct tgw_ctx *ctx, int argc, char **argv);
 int tgw_cmd_conn(struct tgw_ctx *ctx, int argc, char **argv);
 int tgw_cmd_stats(struct tgw_ctx *ctx, int argc, char **argv);
 int tgw_cmd_monitor(struct tgw_ctx *ctx, int argc, char **argv);
+int tgw_cmd_sync(struct tgw_ctx *ctx, int argc, char **argv);
 /* monitor.c: print notifications of the chosen groups until an error */
 int tgw_monitor_run(struct tgw_ctx *ctx, bool config, bool conn);
 
