@@ -17,6 +17,7 @@
 #include <linux/crypto.h>
 #include <linux/slab.h>
 #include <crypto/algapi.h>
+#include <linux/unaligned.h>
 #include <net/sock.h>
 
 #include "sync.h"
@@ -463,8 +464,7 @@ static void tgw_sync_rcv(struct tgw_sync *ts, const u8 *data,
 		tgw_sync_bulk_end(ts, p, h, seq);
 		break;
 	case TGW_SYNC_T_HELLO:
-		memcpy(&last, h + 1, sizeof(last));
-		last = be64_to_cpu(last);
+		last = get_unaligned_be64(h + 1);
 		if (!p->seq_known) {
 			p->base = last;
 			p->highest = last;
