@@ -299,9 +299,10 @@ test_loss()
 	flows_stop loss
 	out=$(cat "$TMPD/loss.out")
 	check_eq "$(echo "$out" | jget broken)" 0 "new flows broke: $out"
+	at "300 new flows opened and closed"
 	busywait $((60000 * SCALE)) same_tables 80 $((MAIN_UP + 300))
 	check_err $? "tables did not converge:$(counts 80) $(diff <(table "$GW1" 80) <(table "$GW2" 80) | head -3 | xargs) $(diff <(table "$GW1" 80) <(table "$GW3" 80) | head -3 | xargs)"
-	log_info "conns to VIP:80:$(counts 80)"
+	at "tables converged: conns to VIP:80:$(counts 80)"
 	for ((i = 1; i <= SYNC_NGW; i++)); do
 		read -r g n r <<< "$(sync_stat "$i" gaps nack_tx retrans | xargs)"
 		gaps=$((gaps + g))
