@@ -13,7 +13,7 @@
 #   |
 #   T 172.16.0.1, gateway, sync peer 172.16.0.2, VIP:80 -> one destination
 
-ALL_TESTS="test_cases test_no_key test_fuzz"
+ALL_TESTS="test_cases test_no_key test_fuzz test_config_errors"
 
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/topo.sh"
@@ -100,6 +100,62 @@ test_fuzz()
 	forge cases --key $KEY --only valid | grep -q '"ok": true'
 	check_err $? "a valid datagram after the fuzz"
 	log_test "$FUZZ_COUNT random and mutated datagrams: all accounted for"
+}
+
+# refused CMD... MSG: CMD fails and its output has MSG (the kernel's extack)
+refused()
+{
+	local msg=${*: -1} out
+
+	out=$("${@:1:$#-1}" 2>&1) && { check_err 1 "accepted: ${*:1:$#-1}"; return; }
+	echo "$out" | grep -qF "$msg"
+	check_err $? "'$msg' not in: $out"
+}
+
+# The kernel's own checks of sync-start, also those tgwctl makes first
+# (sent raw with the YNL client) and the running/not running states.
+test_config_errors()
+{
+	local ksrc ynl spec peers i a=2886729729	# 172.16.0.1
+
+	RET=0
+	tgwctl "$T" sync stop
+	refused tgwctl "$T" sync stop "sync is not running"
+	refused tgwctl "$T" sync show "sync is not running"
+	refused tgwctl "$T" sync start syncid 7 addr 172.16.9.9 peer 172.16.0.2 \
+		"sync address is not a local address"
+	for ksrc in "$REPO_DIR/.cache/linux-src" /tmp/ksrc/linux-source-6.12; do
+		[ -f "$ksrc/tools/net/ynl/cli.py" ] && break
+	done
+	ynl=$ksrc/tools/net/ynl/cli.py
+	if [ -f "$ynl" ]; then
+		spec="--spec $REPO_DIR/Documentation/netlink/specs/tgw.yaml"
+		spec="$spec --schema $ksrc/Documentation/netlink/genetlink.yaml"
+		peers=$(seq -s, 2886729986 2886730002)	# 17 peers
+		# shellcheck disable=SC2086
+		for i in "{\"syncid\": 7, \"addr\": $a, \"peer\": [$a]}|bad peer address" \
+			 "{\"syncid\": 7, \"addr\": $a, \"peer\": [2886729730, 2886729730]}|peer given twice" \
+			 "{\"syncid\": 7, \"addr\": $a, \"peer\": [$peers]}|too many peers" \
+			 "{\"syncid\": 7, \"addr\": $a}|no peer and no group" \
+			 "{\"syncid\": 7, \"addr\": $a, \"group\": 3758096389, \"ifindex\": 1}|not a routable multicast group" \
+			 "{\"syncid\": 7, \"addr\": $a, \"group\": 3909091843}|a group needs a device" \
+			 "{\"syncid\": 7, \"addr\": $a, \"group\": 3909091843, \"ifindex\": 9999}|no such device" \
+			 "{\"syncid\": 7, \"addr\": $a, \"peer\": [2886729730], \"ifindex\": 1}|a device without a group" \
+			 "{\"syncid\": 0, \"addr\": $a, \"peer\": [2886729730]}|integer out of range" \
+			 "{\"syncid\": 7, \"peer\": [2886729730]}|missing attribute" \
+			 "{\"syncid\": 7, \"addr\": $a, \"peer\": [2886729730], \"key\": \"0011\"}|binary attribute size out of range"; do
+			refused nsx "$T" "$PY" "$ynl" $spec --do sync-start \
+				--json "{\"sync\": ${i%%|*}}" "${i#*|}"
+		done
+	else
+		log_info "no tools/net/ynl: raw sync-start cases not run"
+	fi
+	refused tgwctl "$T" sync show "sync is not running"
+	sync_on key $KEY
+	check_err $? "start after the refused ones"
+	refused tgwctl "$T" sync start syncid 7 addr 172.16.0.1 peer 172.16.0.2 \
+		"stop it first"
+	log_test "sync start: bad configuration refused with a clear error"
 }
 
 tgw_require
