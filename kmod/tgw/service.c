@@ -163,13 +163,19 @@ static void tgw_service_release(struct tgw_service *svc)
 	call_rcu(&svc->rcu, tgw_service_free_rcu);
 }
 
-static void tgw_service_unhash(struct tgw_net *tn, struct tgw_service *svc)
+/* No new flow schedules to @svc from now on. */
+static void tgw_service_kill(struct tgw_service *svc)
 {
 	struct tgw_dest *d;
 
-	hlist_del_init_rcu(&svc->hnode);
 	list_for_each_entry(d, &svc->dests, list)
 		WRITE_ONCE(d->dead, true);
+}
+
+static void tgw_service_unhash(struct tgw_net *tn, struct tgw_service *svc)
+{
+	hlist_del_init_rcu(&svc->hnode);
+	tgw_service_kill(svc);
 	tn->nsvc--;
 	tn->cfg_gen++;
 }
@@ -190,14 +196,18 @@ void tgw_service_flush_all(struct tgw_net *tn)
 	struct hlist_node *tmp;
 	int i;
 
+	/* They stay hashed (the release pass walks the hash) but dead. */
 	for (i = 0; i < ARRAY_SIZE(tn->svc_hash); i++)
-		hlist_for_each_entry_safe(svc, tmp, &tn->svc_hash[i], hnode)
-			tgw_service_unhash(tn, svc);
+		hlist_for_each_entry(svc, &tn->svc_hash[i], hnode)
+			tgw_service_kill(svc);
 	synchronize_rcu();
 	tgw_conn_flush(tn, NULL, NULL, TGW_CONN_END_DELETED);
-	for (i = 0; i < ARRAY_SIZE(tn->svc_hash); i++)
-		hlist_for_each_entry_safe(svc, tmp, &tn->svc_hash[i], hnode)
+	for (i = 0; i < ARRAY_SIZE(tn->svc_hash); i++) {
+		hlist_for_each_entry_safe(svc, tmp, &tn->svc_hash[i], hnode) {
+			tgw_service_unhash(tn, svc);
 			tgw_service_release(svc);
+		}
+	}
 }
 
 struct tgw_dest *tgw_dest_find(struct tgw_service *svc, __be32 host,
