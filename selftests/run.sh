@@ -95,6 +95,7 @@ pass=0
 fail=0
 skip=0
 n=0
+recap=
 
 KMEMLEAK_FILE=/sys/kernel/debug/kmemleak
 if [ "$KMEMLEAK" = 1 ]; then
@@ -161,8 +162,9 @@ for t in "${TESTS[@]}"; do
 	# Not a pipe: a leftover child holding the output open must not
 	# keep the runner waiting; it is killed with the session below.
 	fifo=$(mktemp -u)
+	outf=$(mktemp)
 	mkfifo "$fifo"
-	sed -u 's/^/# /' < "$fifo" &
+	sed -u 's/^/# /' < "$fifo" | tee "$outf" &
 	filter=$!
 	(cd "$BASE/$dir" &&
 	 exec timeout --kill-after=5 "$to" \
@@ -197,6 +199,14 @@ for t in "${TESTS[@]}"; do
 		echo "not ok $n $desc # exit=$rc (${took}s)"
 		fail=$((fail + 1))
 	fi
+	# What failed inside, for the recap at the end (a CI log is often
+	# read from its tail).
+	if [ "$rc" != 0 ] && [ "$rc" != 4 ] || [ -n "$splat" ]; then
+		recap+="# $dir/$name:"$'\n'
+		recap+=$(grep -A1 '^# not ok ' "$outf" | grep -v '^--$' | head -n 20 |
+			 sed 's/^/#   /')$'\n'
+	fi
+	rm -f "$outf"
 	leftover=$(ip netns list 2> /dev/null | wc -l)
 	[ "$leftover" -gt 0 ] && echo "# warning: $desc left $leftover network namespace(s)"
 done
@@ -210,6 +220,10 @@ if [ "$KMEMLEAK" = 1 ]; then
 fi
 
 echo "# total time $(($(date +%s) - start_all))s"
+if [ -n "$recap" ]; then
+	echo "# failed:"
+	printf '%s' "$recap"
+fi
 [ -n "$SUMMARY" ] && echo "$pass $fail $skip" > "$SUMMARY"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
