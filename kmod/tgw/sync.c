@@ -125,6 +125,10 @@ out_release:
 
 static void tgw_sync_free(struct tgw_sync *ts)
 {
+	unsigned int i;
+
+	for (i = 0; i < ts->npeers; i++)
+		tgw_sync_peer_release(&ts->peers[i]);
 	if (ts->sock)
 		sock_release(ts->sock);
 	if (ts->tfm)

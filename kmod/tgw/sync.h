@@ -28,6 +28,9 @@
 #define TGW_SYNC_RING		512	/* datagrams kept for repair */
 #define TGW_SYNC_WIN		1024	/* replay / gap window, in seqs */
 #define TGW_SYNC_LEARN_MAX	32	/* peers known at once */
+#define TGW_SYNC_HOLD		64	/* datagrams held behind a gap */
+#define TGW_SYNC_HOLD_TIME	HZ	/* a gap held open longer: given up */
+#define TGW_SYNC_JUMP_MAX	BIT_ULL(31) /* larger seq jumps: malformed */
 #define TGW_SYNC_BULK_REQS	32	/* pending full-table requests */
 #define TGW_SYNC_FLUSH_DELAY	msecs_to_jiffies(10)
 #define TGW_SYNC_TICK		msecs_to_jiffies(100)
@@ -46,6 +49,10 @@ struct tgw_sync_peer {
 	u64 epoch;		/* 0: never heard */
 	u64 base;		/* nothing expected at or below */
 	u64 highest;		/* highest data seq received or announced */
+	u64 applied;		/* data seqs up to here applied (or given up) */
+	struct tgw_sync_dgram *held[TGW_SYNC_HOLD]; /* received past a gap */
+	unsigned int nheld;
+	unsigned long held_at;	/* jiffies: first one held */
 	u64 ctl_seq;		/* highest control seq */
 	unsigned long win[BITS_TO_LONGS(TGW_SYNC_WIN)]; /* seq % WIN seen */
 	unsigned long last_rx;	/* jiffies */
@@ -160,5 +167,7 @@ void tgw_sync_ring_free(struct tgw_sync *ts);
 void tgw_sync_rx_work(struct work_struct *work);
 void tgw_sync_data_ready(struct sock *sk);
 unsigned int tgw_sync_missing(const struct tgw_sync_peer *p, u64 last);
+void tgw_sync_peer_release(struct tgw_sync_peer *p);
+void tgw_sync_give_up(struct tgw_sync *ts, struct tgw_sync_peer *p, u64 last);
 
 #endif /* _TGW_SYNC_H */

@@ -13,6 +13,15 @@
  * is asked for again (NACK) at once and every TGW_SYNC_NACK_EVERY while it
  * stays open; a number that leaves the window still missing is lost, and
  * the whole table is asked for instead.
+ *
+ * Data datagrams are applied in sequence order: one that arrives past a
+ * gap is held (up to TGW_SYNC_HOLD) until the gap is repaired, so a late
+ * repair never overwrites newer news about a conn. When the gap stays
+ * open longer than that (TGW_SYNC_HOLD datagrams or TGW_SYNC_HOLD_TIME),
+ * it is given up: its numbers are counted lost and marked seen (a late
+ * copy is a replay), what is held is applied and the whole table asked
+ * for. A sequence number more than TGW_SYNC_JUMP_MAX ahead is malformed,
+ * never a gap.
  */
 #include <linux/crypto.h>
 #include <linux/slab.h>
@@ -80,6 +89,7 @@ static bool tgw_sync_data_seq(struct tgw_sync *ts, struct tgw_sync_peer *p,
 	if (!p->seq_known) {
 		p->base = seq - 1;
 		p->highest = seq - 1;
+		p->applied = seq - 1;
 		p->seq_known = true;
 		old = p->highest;
 	}
@@ -380,14 +390,128 @@ static struct tgw_sync_peer *tgw_sync_peer_get(struct tgw_sync *ts,
 	return p;
 }
 
+void tgw_sync_peer_release(struct tgw_sync_peer *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < TGW_SYNC_HOLD; i++) {
+		kfree(p->held[i]);
+		p->held[i] = NULL;
+	}
+	p->nheld = 0;
+}
+
 static void tgw_sync_peer_reset(struct tgw_sync_peer *p, u64 epoch)
 {
+	tgw_sync_peer_release(p);
+	p->applied = 0;
 	p->epoch = epoch;
 	p->seq_known = false;
 	p->base = 0;
 	p->highest = 0;
 	p->ctl_seq = 0;
 	bitmap_zero(p->win, TGW_SYNC_WIN);
+}
+
+static void tgw_sync_apply_dgram(struct tgw_sync *ts, struct tgw_sync_peer *p,
+				 const struct tgw_sync_hdr *h, u64 seq)
+{
+	if (h->type == TGW_SYNC_T_UPDATE)
+		tgw_sync_apply_all(ts, h);
+	else
+		tgw_sync_bulk_end(ts, p, h, seq);
+	p->applied = seq;
+}
+
+/*
+ * Apply what is held from p->applied + 1 on, in order, up to @last; stop
+ * at the first hole unless @skip_holes (the holes are given up). Held
+ * datagrams are never above p->applied + TGW_SYNC_HOLD.
+ */
+static void tgw_sync_drain(struct tgw_sync *ts, struct tgw_sync_peer *p,
+			   u64 last, bool skip_holes)
+{
+	u64 s, end = min(last, p->applied + TGW_SYNC_HOLD);
+	unsigned int was = p->nheld;
+	struct tgw_sync_dgram *d;
+
+	for (s = p->applied + 1; s <= end && p->nheld; s++) {
+		d = p->held[s % TGW_SYNC_HOLD];
+		if (!d || d->seq != s) {
+			if (!skip_holes)
+				break;
+			continue;
+		}
+		p->held[s % TGW_SYNC_HOLD] = NULL;
+		p->nheld--;
+		tgw_sync_apply_dgram(ts, p, (const void *)d->data, s);
+		kfree(d);
+	}
+	if (skip_holes && last > p->applied)
+		p->applied = last;
+	/* a gap was filled: the next one is timed from now */
+	if (p->nheld && p->nheld != was)
+		p->held_at = jiffies;
+}
+
+/*
+ * The gaps at or below @last (at most p->highest) stay open too long:
+ * count them lost and stop asking for them, apply what is held past them
+ * and ask @p for its whole table instead; ts->lock held.
+ */
+void tgw_sync_give_up(struct tgw_sync *ts, struct tgw_sync_peer *p, u64 last)
+{
+	u64 s, lost = 0;
+
+	lockdep_assert_held(&ts->lock);
+	s = max3(p->applied, p->base, p->highest > TGW_SYNC_WIN ?
+				      p->highest - TGW_SYNC_WIN : 0);
+	for (s++; s <= last; s++)
+		if (!__test_and_set_bit(s % TGW_SYNC_WIN, p->win))
+			lost++;
+	if (lost)
+		tgw_sync_inc(ts, TGW_A_SYNC_STATS_LOST, lost);
+	tgw_sync_drain(ts, p, last, true);
+	tgw_sync_drain(ts, p, p->highest, false);
+	if (p->bulk != TGW_SYNC_BULK_REQUESTED)
+		tgw_sync_bulk_request(ts, p);
+}
+
+/*
+ * A data datagram that passed every check, so seq > p->applied (what is
+ * applied or given up is marked in the window); ts->lock held.
+ */
+static void tgw_sync_data_rcv(struct tgw_sync *ts, struct tgw_sync_peer *p,
+			      const struct tgw_sync_hdr *h, unsigned int len,
+			      u64 seq)
+{
+	struct tgw_sync_dgram *d;
+
+	if (seq == p->applied + 1) {
+		tgw_sync_apply_dgram(ts, p, h, seq);
+		tgw_sync_drain(ts, p, p->highest, false);
+		return;
+	}
+	if (seq - p->applied <= TGW_SYNC_HOLD) {
+		d = kmalloc(struct_size(d, data, len), GFP_KERNEL);
+		if (d) {
+			d->seq = seq;
+			d->len = len;
+			memcpy(d->data, h, len);
+			if (!p->nheld)
+				p->held_at = jiffies;
+			if (!p->held[seq % TGW_SYNC_HOLD])
+				p->nheld++;
+			else
+				kfree(p->held[seq % TGW_SYNC_HOLD]);
+			p->held[seq % TGW_SYNC_HOLD] = d;
+			return;
+		}
+	}
+	/* Too far past the gap to hold (or no memory): give it up. */
+	tgw_sync_give_up(ts, p, seq - 1);
+	tgw_sync_apply_dgram(ts, p, h, seq);
+	tgw_sync_drain(ts, p, p->highest, false);
 }
 
 static void tgw_sync_rcv(struct tgw_sync *ts, const u8 *data,
@@ -439,6 +563,22 @@ static void tgw_sync_rcv(struct tgw_sync *ts, const u8 *data,
 	}
 	if (epoch > p->epoch)
 		tgw_sync_peer_reset(p, epoch);
+	/* the data seq a datagram names, sent or announced */
+	switch (h->type) {
+	case TGW_SYNC_T_UPDATE:
+	case TGW_SYNC_T_BULK_END:
+		last = seq;
+		break;
+	case TGW_SYNC_T_HELLO:
+		last = get_unaligned_be64(h + 1);
+		break;
+	default:
+		last = 0;
+	}
+	if (p->seq_known && last > p->highest + TGW_SYNC_JUMP_MAX) {
+		tgw_sync_drop(ts, TGW_SYNC_DROP_MALFORMED);
+		goto out;
+	}
 	if (h->type == TGW_SYNC_T_UPDATE || h->type == TGW_SYNC_T_BULK_END) {
 		ok = tgw_sync_data_seq(ts, p, seq);
 	} else {
@@ -458,16 +598,14 @@ static void tgw_sync_rcv(struct tgw_sync *ts, const u8 *data,
 
 	switch (h->type) {
 	case TGW_SYNC_T_UPDATE:
-		tgw_sync_apply_all(ts, h);
-		break;
 	case TGW_SYNC_T_BULK_END:
-		tgw_sync_bulk_end(ts, p, h, seq);
+		tgw_sync_data_rcv(ts, p, h, len, seq);
 		break;
 	case TGW_SYNC_T_HELLO:
-		last = get_unaligned_be64(h + 1);
 		if (!p->seq_known) {
 			p->base = last;
 			p->highest = last;
+			p->applied = last;
 			p->seq_known = true;
 		} else if (last > p->highest) {
 			u64 from = p->highest + 1;
@@ -486,7 +624,7 @@ static void tgw_sync_rcv(struct tgw_sync *ts, const u8 *data,
 		break;
 	}
 	if (p->bulk == TGW_SYNC_BULK_REQUESTED && p->bulk_end &&
-	    !tgw_sync_missing(p, p->bulk_end))
+	    p->applied >= p->bulk_end && !tgw_sync_missing(p, p->bulk_end))
 		p->bulk = TGW_SYNC_BULK_DONE;
 out:
 	mutex_unlock(&ts->lock);

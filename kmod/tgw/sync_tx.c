@@ -435,6 +435,9 @@ void tgw_sync_tick(struct work_struct *work)
 		if (time_after_eq(now, p->last_nack + TGW_SYNC_NACK_EVERY) &&
 		    tgw_sync_missing(p, U64_MAX))
 			tgw_sync_send_nack(ts, p, 0, U64_MAX);
+		if (p->nheld &&
+		    time_after_eq(now, p->held_at + TGW_SYNC_HOLD_TIME))
+			tgw_sync_give_up(ts, p, p->highest);
 		/* again, unless its walk is still streaming in */
 		if (p->bulk == TGW_SYNC_BULK_REQUESTED &&
 		    time_after_eq(now, p->bulk_at + TGW_SYNC_BULK_RETRY) &&
