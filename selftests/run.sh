@@ -28,6 +28,7 @@ KMEMLEAK=0
 DEFAULT_TIMEOUT=300
 # The same splat pattern as scripts/vm-run.
 SPLAT=$(grep -v "^#" "$BASE/../scripts/vm/splat.re")
+SPLAT_IGNORE=$(grep -v "^#" "$BASE/../scripts/vm/splat-ignore.re")
 
 while getopts "d:o:klh" opt; do
 	case $opt in
@@ -180,7 +181,13 @@ for t in "${TESTS[@]}"; do
 	rm -f "$fifo"
 	took=$(($(date +%s) - start))
 
-	splat=$(dmesg 2> /dev/null | tail -n +"$((before + 1))" | grep -E "$SPLAT" | head -n 5)
+	splat=$(dmesg 2> /dev/null | tail -n +"$((before + 1))" | grep -E "$SPLAT")
+	if [ -n "$SPLAT_IGNORE" ] && grep -Eq "$SPLAT_IGNORE" <<< "$splat"; then
+		grep -E "$SPLAT_IGNORE" <<< "$splat" | head -n 5 |
+			sed 's/^/# kernel (emulator artifact, not a failure): /'
+		splat=$(grep -Ev "$SPLAT_IGNORE" <<< "$splat")
+	fi
+	splat=$(head -n 5 <<< "$splat")
 	desc="selftests: $dir: $name"
 	if [ -n "$splat" ]; then
 		echo "$splat" | sed 's/^/# kernel: /'
@@ -205,6 +212,8 @@ for t in "${TESTS[@]}"; do
 		recap+="# $dir/$name:"$'\n'
 		recap+=$(grep -A1 '^# not ok ' "$outf" | grep -v '^--$' | head -n 20 |
 			 sed 's/^/#   /')$'\n'
+		[ -n "$splat" ] && recap+=$(head -n 2 <<< "$splat" |
+					    sed 's/^/#   kernel: /')$'\n'
 	fi
 	rm -f "$outf"
 	leftover=$(ip netns list 2> /dev/null | wc -l)

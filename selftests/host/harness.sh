@@ -103,8 +103,28 @@ test_splat_pinned_on_test()
 	log_test "run.sh: a splat fails the test that caused it"
 }
 
+# Lines of scripts/vm/splat-ignore.re are reported, not failed; a line
+# that only looks like one still fails. Written to the kernel log through
+# /dev/kmsg.
+test_emulator_artifact()
+{
+	local err at='WARNING: CPU: 0 PID: 1 at arch/x86/kernel/traps.c:1120'
+
+	RET=0
+	vm -- sh -c "echo '$at exc_debug_kernel+0xca/0x160' > /dev/kmsg" \
+		> /dev/null 2> "$TMP/err"
+	check_err $? "vm-run failed on an emulator artifact: $(cat "$TMP/err")"
+	err=$(cat "$TMP/err")
+	[[ "$err" == *"emulator artifacts"*"exc_debug_kernel"* ]]
+	check_err $? "the artifact was not reported: $err"
+	vm -- sh -c "echo '$at exc_debug_user+0x1/0x10' > /dev/kmsg" \
+		> /dev/null 2> "$TMP/err"
+	check_fail $? "vm-run passed a WARN that is not on the ignore list"
+	log_test "vm-run: a known emulator artifact is reported, not failed"
+}
+
 trap cleanup EXIT
 ALL_TESTS="test_exit_status test_timeout test_splat_fails_run test_splat_pinned_on_test
-	   test_boot_splat_reboots"
+	   test_boot_splat_reboots test_emulator_artifact"
 tests_run
 exit "$EXIT_STATUS"
