@@ -73,7 +73,7 @@ print(s.getsockopt(socket.IPPROTO_IP, 14))')  # IP_MTU
 
 test_pmtu_tcp()
 {
-	local out
+	local out ns
 
 	RET=0
 	# An explicit MSS above the path, and full-size host->gateway tunnels
@@ -86,6 +86,18 @@ test_pmtu_tcp()
 	out=$(nsx "$CLI" "$PY" "$PEER" tcp $VIP 80 --count 1 --bytes 200000)
 	log_info "$out"
 	check_eq "$(echo "$out" | json errors)" 0 "transfer after frag-needed"
+	if [ "$RET" -ne 0 ]; then
+		# which side stopped: retransmissions, ICMP seen, drops
+		for ns in "$CLI" "$VM1" "$VM2"; do
+			log_info "$ns: $(nsx "$ns" nstat -az TcpRetransSegs \
+				TcpExtTCPTimeouts IcmpInDestUnreachs TcpExtTCPLossProbes \
+				2> /dev/null | awk 'NR > 1 { printf "%s=%s ", $1, $2 }')"
+		done
+		log_cmd tgwctl "$GW" stats
+		log_cmd tgwctl "$H1" stats
+		log_cmd tgwctl "$H2" stats
+		log_cmd ip -n "$CLI" route get $VIP
+	fi
 	ip -n "$CLI" route get $VIP | grep -q "mtu 1380"
 	check_err $? "no PMTU exception on the client: $(ip -n "$CLI" route get $VIP)"
 	log_test "TCP with DF over the tunnel MTU: PMTU discovery then success"
