@@ -76,10 +76,18 @@ test_pmtu_tcp()
 	local out ns
 
 	RET=0
-	# An explicit MSS above the path, and full-size host->gateway tunnels
-	# (so the hosts clamp the VMs' SYN-ACKs to 1440): the client's DF
-	# segments hit the 1380-byte gateway->host tunnel.
-	ip -n "$H1" link set eth0 mtu 1500 && ip -n "$H2" link set eth0 mtu 1500
+	# An explicit MSS above the path, full-size links (so the hosts clamp
+	# the VMs' SYN-ACKs to 1440) and a 1400-byte route from the gateway
+	# to the hosts: the client's DF segments hit the 1380-byte
+	# gateway->host tunnel. Not a smaller MTU on the gateway's end of a
+	# veth only: the hosts' full-size packets to it would be dropped
+	# silently (all but GSO ones), and the VMs' echo with them.
+	ip -n "$GW" link set h1 mtu 1500 && ip -n "$GW" link set h2 mtu 1500 &&
+	ip -n "$H1" link set eth0 mtu 1500 && ip -n "$H2" link set eth0 mtu 1500 &&
+	ip -n "$GW" route replace 192.168.1.0/24 dev h1 src 192.168.1.1 mtu 1400 &&
+	ip -n "$GW" route replace 192.168.2.0/24 dev h2 src 192.168.2.1 mtu 1400
+	check_err $? "link MTUs, route MTU to the hosts"
+	ip -n "$GW" route flush cache
 	tgwctl "$GW" service set $VIP:80 proto tcp mss 1460
 	check_err $? "mss 1460"
 	ip -n "$CLI" route flush cache
