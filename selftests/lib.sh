@@ -177,10 +177,11 @@ tests_run()
 # ---- waiting --------------------------------------------------------------
 
 # busywait TIMEOUT_MS CMD [ARGS...]: run CMD until it succeeds or the time
-# is up; returns CMD's last status.
+# is up; returns CMD's last status. The time is scaled by
+# CLOUDPLANE_TIMEOUT_SCALE (the debug kernel runs about 5 times slower).
 busywait()
 {
-	local timeout_ms=$1
+	local timeout_ms=$(($1 * ${CLOUDPLANE_TIMEOUT_SCALE:-1}))
 	local start now ret
 
 	shift

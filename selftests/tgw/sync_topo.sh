@@ -268,7 +268,7 @@ sync_serve()
 	done
 	for ((j = 1; j <= SYNC_NHOST; j++)); do
 		eval "vm=\$VM$j"
-		busywait $((20000 * ${SCALE:-1})) sh -c \
+		busywait 20000 sh -c \
 			"ip netns exec $vm ss -ltn | grep -q ':$port '" || return 1
 	done
 }
@@ -395,7 +395,7 @@ flows_start()
 	pid=$!
 	defer kill "$pid"
 	eval "${name}_PID=$pid"
-	if ! busywait $(((60 + n / 50) * 1000 * SCALE)) sh -c \
+	if ! busywait $(((60 + n / 50) * 1000)) sh -c \
 		"grep -qsE '\"phase\": \"(data|drain|done)\"' $TMPD/$name.st"; then
 		log_info "$name: $(cat "$TMPD/$name.st" 2> /dev/null)"
 		log_info "$name: $(tail -5 "$TMPD/$name.err")"
@@ -425,9 +425,9 @@ flows_mark()
 	marks=$(st "$TMPD/$1.st" marks)
 	kill -USR1 "$pid"
 	t0=$(now_ms)
-	busywait $((5000 * SCALE)) sh -c \
+	busywait 5000 sh -c \
 		"grep -qs '\"marks\": $((marks + 1))' $TMPD/$1.st"
-	busywait $((60000 * SCALE)) flows_all_ok "$1"
+	busywait 60000 flows_all_ok "$1"
 	local rc=$?
 	log_info "$1: $(st "$TMPD/$1.st" ok_after_mark) of $(st "$TMPD/$1.st" up) flows carried data $(($(now_ms) - t0)) ms after the mark, resets $(st "$TMPD/$1.st" resets), errors $(st "$TMPD/$1.st" errors)"
 	return $rc

@@ -60,7 +60,7 @@ assert r["timeout"]["udp"] == '$ht' and r["timeout"]["syn_sent"] == 30, r'
 	nsx "$GW" "$PY" "$PEER" ipip 192.168.1.2 10.0.1.2 10.1.1.2 udp 7000 8080 \
 		--src $TGWIP > /dev/null
 	t0=$(date +%s.%N)
-	busywait $((3000 * SCALE)) sh -c "ip netns exec $H1 $TGWCTL conn show | grep -q 'udp 10.0.1.2:7000 '"
+	busywait 3000 sh -c "ip netns exec $H1 $TGWCTL conn show | grep -q 'udp 10.0.1.2:7000 '"
 	check_err $? "host flow not tracked"
 	left=$(tgwctl "$H1" -j conn show proto udp client 10.0.1.2:7000 |
 	       "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["timeout_ms"])')
@@ -69,7 +69,7 @@ assert r["timeout"]["udp"] == '$ht' and r["timeout"]["syn_sent"] == 30, r'
 	sleep 2
 	tgwctl "$H1" conn show | grep -q "udp 10.0.1.2:7000 "
 	check_err $? "host flow gone before its timeout"
-	busywait $(((ht + 5 * SCALE) * 1000)) sh -c "! ip netns exec $H1 $TGWCTL conn show | grep -q 'udp 10.0.1.2:7000 '"
+	busywait $(((ht + 5) * 1000)) sh -c "! ip netns exec $H1 $TGWCTL conn show | grep -q 'udp 10.0.1.2:7000 '"
 	check_err $? "host flow did not expire"
 	t1=$(date +%s.%N)
 	log_info "host flow expired after $(awk "BEGIN { print $t1 - $t0 }") s (timeout $ht, gc every 1)"
@@ -118,7 +118,7 @@ test_syn_flood()
 	defer rm -f "$f"
 	nsx "$CLI" "$PY" "$PEER" tcp $VIP 80 --count 8 --hold $((25 * SCALE)) > "$f" &
 	pid=$!
-	busywait $((10000 * SCALE)) sh -c "[ \$(ip netns exec $GW $TGWCTL conn show | grep -c 'established.*confirmed') -ge 8 ]"
+	busywait 10000 sh -c "[ \$(ip netns exec $GW $TGWCTL conn show | grep -c 'established.*confirmed') -ge 8 ]"
 	check_err $? "held flows not established"
 	# 600 SYNs from new ports; the VMs answer, the client resets: the
 	# entries stay unconfirmed.
