@@ -111,7 +111,7 @@ tgw_teardown()
 	local ns
 
 	for ns in "${NS_LIST[@]}"; do
-		ip netns pids "$ns" | xargs -r kill 2> /dev/null
+		ip netns pids "$ns" 2> /dev/null | xargs -r kill 2> /dev/null
 	done
 	sleep 0.5
 	cleanup_all_ns
