@@ -42,7 +42,7 @@ test_timeouts()
 test_host_timeouts()
 {
 	# 4 s, longer on a slow (debug) kernel where starting python takes long
-	local ht=$((4 * SCALE)) t0 t1 left
+	local ht=$((4 * SCALE)) t0 t1 tr left
 
 	RET=0
 	tgwctl "$H1" role host addr 192.168.1.2 gateway $TGWIP \
@@ -66,9 +66,16 @@ assert r["timeout"]["udp"] == '$ht' and r["timeout"]["syn_sent"] == 30, r'
 	       "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["timeout_ms"])')
 	[ "$left" -gt $((ht * 1000 - 2000 * SCALE)) ] && [ "$left" -le $((ht * 1000)) ]
 	check_err $? "host flow timeout not ${ht}s: $left ms"
+	tr=$(date +%s%3N)
 	sleep 2
-	tgwctl "$H1" conn show | grep -q "udp 10.0.1.2:7000 "
-	check_err $? "host flow gone before its timeout"
+	# Still there while its time is not up (a loaded host may be past
+	# that already: then only the expiry below is checked).
+	if [ $(($(date +%s%3N) - tr)) -lt $((left - 1500)) ]; then
+		tgwctl "$H1" conn show | grep -q "udp 10.0.1.2:7000 "
+		check_err $? "host flow gone before its timeout"
+	else
+		log_info "host too slow to look before the timeout: not checked"
+	fi
 	busywait $(((ht + 5) * 1000)) sh -c "! ip netns exec $H1 $TGWCTL conn show | grep -q 'udp 10.0.1.2:7000 '"
 	check_err $? "host flow did not expire"
 	t1=$(date +%s.%N)
