@@ -326,13 +326,17 @@ FAULT_NTH_SO=$SELFTESTS_DIR/faultinject/lib/fail_nth.so
 # or 2 (MAX reached).
 fault_inject_each()
 {
-	local max=$1 nth report left
+	local max=$1 nth report left t0
 
 	shift
 	[ -f "$FAULT_NTH_SO" ] || { log_info "$FAULT_NTH_SO not built"; return 1; }
 	report=$(mktemp)
 	FAULT_POINTS=0
+	t0=$(date +%s)
 	for ((nth = 1; nth <= max; nth++)); do
+		# progress, for the slow debug kernel
+		[ $((nth % 50)) -eq 0 ] &&
+			log_info "fault injection: run $nth of '$1', $(($(date +%s) - t0)) s"
 		: > "$report"
 		LD_PRELOAD=$FAULT_NTH_SO FAIL_NTH=$nth FAIL_NTH_REPORT=$report \
 			"$@" > /dev/null 2>&1

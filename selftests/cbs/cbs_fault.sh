@@ -8,7 +8,8 @@
 # either absent or works (I/O, status) and is removed without leftovers;
 # no splat (run.sh) and no leak (kmemleak scan of run.sh -k). Each run
 # costs seconds on the emulated debug kernel: the checks are lean, and the
-# table construction tests run as cbs_fault_ctr.sh, with their own timeout.
+# table construction tests run as cbs_fault_fresh.sh and cbs_fault_load.sh,
+# each with its own timeout.
 # CBS_FAULT_TESTS (or CLOUDPLANE_CBS_FAULT_TESTS, which travels into the
 # VM) picks tests.
 
