@@ -24,7 +24,8 @@ ALL_TESTS="
 
 . "$(dirname "$0")/netagent_lib.sh"
 
-LEASE=15
+# learned bindings live as long as the lease: longer on slow kernels
+LEASE=$((15 * ${CLOUDPLANE_TIMEOUT_SCALE:-1}))
 EVENTS=
 
 udhcpc_run()
