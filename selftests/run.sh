@@ -189,13 +189,12 @@ for t in "${TESTS[@]}"; do
 	fi
 	splat=$(head -n 5 <<< "$splat")
 	desc="selftests: $dir: $name"
+	why=
 	if [ -n "$splat" ]; then
 		echo "$splat" | sed 's/^/# kernel: /'
-		echo "not ok $n $desc # kernel splat (${took}s)"
-		fail=$((fail + 1))
+		why="kernel splat (${took}s)"
 	elif [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-		echo "not ok $n $desc # TIMEOUT ${to}s"
-		fail=$((fail + 1))
+		why="TIMEOUT ${to}s"
 	elif [ "$rc" = 4 ]; then
 		echo "ok $n $desc # SKIP (${took}s)"
 		skip=$((skip + 1))
@@ -203,17 +202,18 @@ for t in "${TESTS[@]}"; do
 		echo "ok $n $desc (${took}s)"
 		pass=$((pass + 1))
 	else
-		echo "not ok $n $desc # exit=$rc (${took}s)"
-		fail=$((fail + 1))
+		why="exit=$rc (${took}s)"
 	fi
-	# What failed inside, for the recap at the end (a CI log is often
-	# read from its tail).
-	if [ "$rc" != 0 ] && [ "$rc" != 4 ] || [ -n "$splat" ]; then
-		recap+="# $dir/$name:"$'\n'
-		recap+=$(grep -A1 '^# not ok ' "$outf" | grep -v '^--$' | head -n 20 |
-			 sed 's/^/#   /')$'\n'
-		[ -n "$splat" ] && recap+=$(head -n 2 <<< "$splat" |
-					    sed 's/^/#   kernel: /')$'\n'
+	if [ -n "$why" ]; then
+		echo "not ok $n $desc # $why"
+		fail=$((fail + 1))
+		# What failed inside, for the recap at the end (a CI log is
+		# often read from its tail).
+		recap+="# $dir/$name: $why"$'\n'
+		inner=$({ grep -A1 '^# not ok ' "$outf" | grep -v '^--$' | head -n 20
+			  [ -n "$splat" ] && head -n 2 <<< "$splat" | sed 's/^/kernel: /'; } |
+			sed 's/^/#   /')
+		[ -n "$inner" ] && recap+="$inner"$'\n'
 	fi
 	rm -f "$outf"
 	leftover=$(ip netns list 2> /dev/null | wc -l)

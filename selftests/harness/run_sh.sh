@@ -73,6 +73,27 @@ test_fail_detail()
 	log_test "subtest results and messages are shown"
 }
 
+# The recap above the summary line: each failed test, why, and its
+# failed subtests with their messages.
+test_recap()
+{
+	local recap
+
+	RET=0
+	recap=$(sed -n '/^# failed:$/,$p' "$OUT")
+	grep -qx "# basic/fail.sh: exit=1 ([0-9]*s)" <<< "$recap"
+	check_err $? "fail.sh not in the recap"
+	grep -qxF "#   # not ok 2 fails on purpose" <<< "$recap"
+	check_err $? "fail.sh's failed subtest not in the recap"
+	grep -qF "#   # # values differ (got '1', want '2')" <<< "$recap"
+	check_err $? "fail.sh's message not in the recap"
+	grep -qx "# basic/hang.sh: TIMEOUT 10s" <<< "$recap"
+	check_err $? "hang.sh not in the recap"
+	grep -q "pass.sh\|skip.sh" <<< "$recap"
+	check_fail $? "a passed or skipped test in the recap"
+	log_test "failed tests are recapped before the summary line"
+}
+
 test_unknown_test()
 {
 	RET=0
@@ -84,6 +105,6 @@ test_unknown_test()
 trap cleanup EXIT
 run_fixtures
 ALL_TESTS="test_summary_line test_failing_run_fails test_timeout_reported
-	   test_skip_reported test_fail_detail test_unknown_test"
+	   test_skip_reported test_fail_detail test_recap test_unknown_test"
 tests_run
 exit "$EXIT_STATUS"
