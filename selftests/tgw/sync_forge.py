@@ -545,8 +545,9 @@ def run_cases(a):
         if "conns" not in want and got.get("conns"):
             why.append("conns %+d unexpected" % got["conns"])
         for v in verify:
-            if v():
-                why.append(v())
+            msg = v()
+            if msg:
+                why.append(msg)
         if "rx_dgrams" not in want:
             # Every datagram of the case was refused: the receiver never
             # saw their sequence numbers, so the next case reuses them
