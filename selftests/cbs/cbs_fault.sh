@@ -26,6 +26,24 @@ require_vm
 require_root
 fault_inject_setup || exit 1
 
+# dm_param NAME VALUE: set a dm-mod parameter for this test (restored at
+# exit). The library objects a table builds preallocate in loops: the
+# kcopyd client's page reserve (one allocation per page of a sub-job:
+# 256 injection points at the default 512 KiB) and each dm-io client's
+# mempools (reserved_bio_based_ios elements each). Every iteration is the
+# same call site and the same error path, so the runs shrink them to one
+# page and one element: hundreds fewer runs, the same code covered.
+dm_param()
+{
+	local f=/sys/module/dm_mod/parameters/$1
+
+	[ -w "$f" ] || return 0
+	defer sh -c "echo $(cat "$f") > $f"
+	echo "$2" > "$f"
+}
+dm_param kcopyd_subjob_size_kb 4
+dm_param reserved_bio_based_ios 1
+
 # small devices: fewer allocations, faster runs (brd is 64 MiB when built in)
 RAM_MB=64
 CACHE_MB=1
