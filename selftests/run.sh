@@ -13,7 +13,8 @@
 #   -l          list the tests and exit
 #
 # A test is every executable file directly inside a test folder; the
-# folder's "settings" file may set timeout=SECONDS (default 300). Exit 0 is
+# folder's "settings" file may set timeout=SECONDS (default 300), and
+# timeout.TEST=SECONDS for one test of the folder. Exit 0 is
 # a pass, 4 a skip, anything else a failure; a test that outlives its
 # timeout is killed with its whole session and counted as failed. A kernel
 # splat logged while a test runs fails that test. The folder "host" holds
@@ -79,11 +80,15 @@ if [ "$LIST" = 1 ]; then
 	exit 0
 fi
 
-dir_timeout()
+# test_timeout DIR TEST: timeout.TEST= of DIR/settings, else timeout=
+test_timeout()
 {
 	local s=$BASE/$1/settings v
 
-	v=$(sed -n 's/^timeout=\([0-9]\+\)$/\1/p' "$s" 2> /dev/null | tail -n 1)
+	v=$(awk -F= -v t="timeout.$2" '$1 == t && $2 ~ /^[0-9]+$/ { v = $2 }
+		END { print v }' "$s" 2> /dev/null)
+	[ -n "$v" ] ||
+		v=$(sed -n 's/^timeout=\([0-9]\+\)$/\1/p' "$s" 2> /dev/null | tail -n 1)
 	echo "${v:-$DEFAULT_TIMEOUT}"
 }
 
@@ -153,7 +158,7 @@ for t in "${TESTS[@]}"; do
 	n=$((n + 1))
 	name=${t##*/}
 	# Slow kernels (KASAN + lockdep under TCG) scale every timeout.
-	to=$(($(dir_timeout "$dir") * ${CLOUDPLANE_TIMEOUT_SCALE:-1}))
+	to=$(($(test_timeout "$dir" "$name") * ${CLOUDPLANE_TIMEOUT_SCALE:-1}))
 	sidfile=$(mktemp)
 	before=$(kmsg_lines)
 	start=$(date +%s)
