@@ -16,6 +16,9 @@ ALL_TESTS="test_wrr test_wlc test_maglev_fallback test_maglev_transfer
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/topo.sh"
 
+# held connections outlive the checks on a slow (debug) kernel too
+SCALE=${CLOUDPLANE_TIMEOUT_SCALE:-1}
+
 dest_w()
 {
 	tgwctl "$GW" dest set $VIP:80 proto tcp host 192.168.$1.2 \
@@ -58,7 +61,7 @@ test_wlc()
 	f=$(mktemp)
 	defer rm -f "$f"
 	# 4 held connections: 2 per VM whatever the order
-	nsx "$CLI" "$PY" "$PEER" tcp $VIP 81 --count 4 --hold 6 > "$f" &
+	nsx "$CLI" "$PY" "$PEER" tcp $VIP 81 --count 4 --hold $((6 * SCALE)) > "$f" &
 	pid=$!
 	busywait 10000 sh -c "[ \$(ip netns exec $GW $TGWCTL conn show vip $VIP:81 | grep -c established) -ge 4 ]"
 	check_err $? "held connections not established"
@@ -76,7 +79,10 @@ test_maglev_fallback()
 	local f out pid
 
 	RET=0
-	tgwctl "$GW" service set $VIP:80 proto tcp sched maglev
+	# equal weights: 20 flows all on one VM is a 2^-19 chance (with
+	# test_wrr's 3:1 it was 0.75^20, 0.3 %)
+	tgwctl "$GW" service set $VIP:80 proto tcp sched maglev && dest_w 1 1 &&
+	dest_w 2 1
 	check_err $? "config"
 	out=$(nsx "$CLI" "$PY" "$PEER" tcp $VIP 80 --count 20)
 	check_eq "$(echo "$out" | json errors)" 0 "errors"
@@ -84,7 +90,7 @@ test_maglev_fallback()
 	check_err $? "maglev used one VM only: $out"
 	f=$(mktemp)
 	defer rm -f "$f"
-	nsx "$CLI" "$PY" "$PEER" tcp $VIP 80 --count 6 --hold 6 > "$f" &
+	nsx "$CLI" "$PY" "$PEER" tcp $VIP 80 --count 6 --hold $((6 * SCALE)) > "$f" &
 	pid=$!
 	busywait 8000 sh -c "[ \$(ip netns exec $GW $TGWCTL conn show | grep -c established) -ge 6 ]"
 	# The gateway forgets every flow (as a gateway taking over would).
@@ -147,7 +153,7 @@ test_wrr_fallback()
 	check_err $? "config"
 	f=$(mktemp)
 	defer rm -f "$f"
-	nsx "$CLI" "$PY" "$PEER" tcp $VIP 80 --count $n --hold 8 > "$f" &
+	nsx "$CLI" "$PY" "$PEER" tcp $VIP 80 --count $n --hold $((8 * SCALE)) > "$f" &
 	pid=$!
 	busywait 10000 sh -c "[ \$(ip netns exec $GW $TGWCTL conn show | grep -c 'established.*confirmed') -ge $n ]"
 	check_err $? "held flows not established"
@@ -183,7 +189,7 @@ test_drain()
 	dest_w 2 1
 	f=$(mktemp)
 	defer rm -f "$f"
-	nsx "$CLI" "$PY" "$PEER" tcp $VIP 80 --count 2 --hold 6 > "$f" &
+	nsx "$CLI" "$PY" "$PEER" tcp $VIP 80 --count 2 --hold $((6 * SCALE)) > "$f" &
 	pid=$!
 	busywait 8000 sh -c "[ \$(ip netns exec $GW $TGWCTL conn show | grep -c established) -ge 2 ]"
 	dest_w 2 0
