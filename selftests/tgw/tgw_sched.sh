@@ -112,6 +112,13 @@ conn_vm()
 		sed -n 's/.* vm \(10.1.[12].2\):8080 .*/\1/p'
 }
 
+# conn_vms PATTERN: "PORT VM" for each TCP connection whose line matches
+conn_vms()
+{
+	tgwctl "$GW" conn show proto tcp | grep "$1" |
+		sed -n 's/^tcp 10.0.1.2:\([0-9]*\) .* vm \(10.1.[12].2\):8080 .*/\1 \2/p'
+}
+
 test_maglev_transfer()
 {
 	local f pid port vm_before vm_after start
@@ -157,19 +164,23 @@ test_wrr_fallback()
 	pid=$!
 	busywait 10000 sh -c "[ \$(ip netns exec $GW $TGWCTL conn show | grep -c 'established.*confirmed') -ge $n ]"
 	check_err $? "held flows not established"
-	ports=$(tgwctl "$GW" conn show proto tcp | grep established |
-		sed -n 's/^tcp 10.0.1.2:\([0-9]*\) .*/\1/p')
-	declare -A was
-	for p in $ports; do
-		was[$p]=$(conn_vm "$p")
-	done
+	# one table read before and one after (a tgwctl run per flow takes
+	# seconds on a debug kernel: the held flows would end meanwhile)
+	declare -A was now
+	while read -r p v; do
+		was[$p]=$v
+	done < <(conn_vms established)
+	ports=${!was[*]}
 	tgwctl "$GW" conn flush > /dev/null
 	# every held flow pings every 0.2 s: all come back as fallback entries
 	busywait 5000 sh -c "[ \$(ip netns exec $GW $TGWCTL conn show | grep -c fallback) -ge $n ]"
 	check_err $? "flows not picked up: $(tgwctl "$GW" conn show)"
+	while read -r p v; do
+		now[$p]=$v
+	done < <(conn_vms fallback)
 	for p in $ports; do
 		before=${was[$p]}
-		after=$(conn_vm "$p")
+		after=${now[$p]:-}
 		[ "$before" = "$after" ] || moved=$((moved + 1))
 	done
 	wait "$pid"
