@@ -6,6 +6,7 @@
 #
 #   python3 frames.py VM_MAC VM_IP VM_IP6 VICTIM_MAC VICTIM_IP VICTIM_IP6 HOST_MAC
 
+import os
 import sys
 
 from scapy.all import (ARP, BOOTP, DHCP, Dot1AD, Dot1Q, Ether, ICMPv6EchoRequest,
@@ -200,10 +201,13 @@ F["learned_ip"] = udp4(src="10.0.0.100")
 F["arp_learned"] = arp(psrc="10.0.0.100", pdst="10.0.0.100")
 F["learned_ip6"] = v6(src="2001:db8::100")/UDP(sport=1234, dport=5678)
 # DHCPv6 REPLYs from the neighbour (the trusted side) to the VM / to another MAC
-IA = DHCP6OptIA_NA(iaid=1, T1=4, T2=6, ianaopts=[DHCP6OptIAAddress(addr="2001:db8::100", preflft=8, validlft=8)])
+# lifetimes of 8 s, longer on slow kernels, like the tests' waits
+S = int(os.environ.get("CLOUDPLANE_TIMEOUT_SCALE", "1"))
+IA = DHCP6OptIA_NA(iaid=1, T1=4 * S, T2=6 * S,
+                   ianaopts=[DHCP6OptIAAddress(addr="2001:db8::100", preflft=8 * S, validlft=8 * S)])
 F["dhcp6_reply_to_vm"] = (Ether(src=VIC, dst=VM)/IPv6(src="fe80::2", dst=LLA)/UDP(sport=547, dport=546) /
                           DHCP6_Reply(trid=1)/IA)
-IA2 = DHCP6OptIA_NA(iaid=2, ianaopts=[DHCP6OptIAAddress(addr="2001:db8::200", preflft=8, validlft=8)])
+IA2 = DHCP6OptIA_NA(iaid=2, ianaopts=[DHCP6OptIAAddress(addr="2001:db8::200", preflft=8 * S, validlft=8 * S)])
 F["dhcp6_reply_other_mac"] = (Ether(src=VIC, dst="02:00:00:00:00:99")/IPv6(src="fe80::2", dst="fe80::99") /
                               UDP(sport=547, dport=546)/DHCP6_Reply(trid=2)/IA2)
 # revoking learned bindings: DHCPNAK from the trusted side, DHCPRELEASE and
