@@ -295,6 +295,13 @@ test_loss()
 	sync_netem loss 8%
 	check_err $? "netem"
 	defer sync_netem
+	# The closed flows must outlive the whole phase (minutes on a debug
+	# kernel) for the tables to be compared: longer closed-state timeouts.
+	for ((i = 1; i <= SYNC_NGW; i++)); do
+		tgwctl "$(gwns "$i")" service set $VIP:80 proto tcp \
+			timeout time_wait $((600 * SCALE)) timeout close $((600 * SCALE))
+		check_err $? "service set on gateway $i"
+	done
 	# 300 new flows while the sync link loses 8 %: each creation, state
 	# change and close must still reach every peer
 	flows_start loss 300 --duration 2
