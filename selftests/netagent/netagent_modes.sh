@@ -24,9 +24,10 @@ ALL_TESTS="
 FLOOD_PID=
 
 # flood MS NAME...: the VM sends the frames round-robin in the background
+# for MS (longer on slow kernels: it must outlast the steps it covers)
 flood()
 {
-	local ms=$1 n hex=()
+	local ms=$(($1 * ${CLOUDPLANE_TIMEOUT_SCALE:-1})) n hex=()
 
 	shift
 	for n in "$@"; do
@@ -47,6 +48,8 @@ test_default_deny_from_first_frame()
 	check_err $? "spoofed frames do not flow before protection"
 	na_protect
 	check_err $? "port add failed"
+	kill -0 "$FLOOD_PID" 2> /dev/null
+	check_err $? "the flood ended before the port was added: the test cannot tell"
 	sleep 0.2	# frames already past the hook drain
 	n0=$(nb_rx)
 	sleep 1
