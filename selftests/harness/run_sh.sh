@@ -46,7 +46,7 @@ test_failing_run_fails()
 test_timeout_reported()
 {
 	RET=0
-	# 4 s: timeout.hang.sh= in the fixture's settings, not the folder's 10
+	# 4 s: timeout.hang.sh= in the fixture's settings, not the folder's 120
 	grep -q '^not ok [0-9]* selftests: basic: hang.sh # TIMEOUT 4s$' "$OUT"
 	check_err $? "no TIMEOUT line with the test's own timeout"
 	busywait 3000 sh -c '! pgrep -f "trap \"\" TERM" > /dev/null'
