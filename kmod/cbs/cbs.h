@@ -17,11 +17,14 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
+struct cbs_row;
+
 #define CBS_NONE		U32_MAX
 #define CBS_NR_STREAMS		8
 #define CBS_WA_BUCKETS		1024
 #define CBS_PROTECTED_PCT	80
 #define CBS_WB_BATCH		256
+#define CBS_PROV_BITS		6	/* provision hash: 64 buckets */
 
 /* cbs_entry.flags bits */
 #define CBS_E_VALID	0x01	/* the cache block holds the origin block */
@@ -145,9 +148,25 @@ struct cbs_cache {
 	struct mutex commit_lock;	/* serialises commits */
 	u64 generation;
 	unsigned int live_copy;
+	unsigned int commit_copy;	/* of the commit in progress */
+	bool commit_clean;
 	unsigned long *commit_bm;
 	u16 *md_ndirty[2];		/* dirty entries per mapping block */
 	u8 uuid[16];
+
+	bool row_wanted;		/* the table says row */
+	struct cbs_row *row;		/* the ROW map (row.c), or NULL */
+	u64 nr_lblocks;			/* ROW: the volume's blocks */
+	/* rowio.c, lists and counters under c->lock */
+	struct hlist_head prov_hash[1 << CBS_PROV_BITS];
+	struct bio_list row_deferred;	/* to the worker */
+	struct bio_list row_retry;	/* next worker run */
+	struct bio_list row_done;	/* provisions to finish (row_work) */
+	u32 row_provisions;		/* in flight */
+	u64 row_nospc;			/* writes failed: data device full */
+	bool row_nospc_raised;		/* event sent since clear_stats */
+	struct workqueue_struct *row_wq;
+	struct work_struct row_work;
 
 	struct dm_bufio_client *bufio;
 	struct dm_kcopyd_client *kc;

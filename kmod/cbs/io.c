@@ -17,6 +17,7 @@
 #include "cbs.h"
 #include "io.h"
 #include "netlink.h"
+#include "row.h"
 
 #define DM_MSG_PREFIX "cbs"
 
@@ -36,11 +37,6 @@ struct cbs_mig {
 void cbs_kick(struct cbs_cache *c)
 {
 	queue_work(c->wq, &c->worker);
-}
-
-static struct cbs_pb *cbs_pb(struct bio *bio)
-{
-	return dm_per_bio_data(bio, sizeof(struct cbs_pb));
 }
 
 static sector_t cbs_cache_sector(struct cbs_cache *c, u32 cb, sector_t s)
@@ -86,7 +82,7 @@ static void cbs_cache_error(struct cbs_cache *c, unsigned int n)
 	}
 }
 
-static void cbs_invalidate(struct cbs_cache *c, u32 cb)
+void cbs_invalidate(struct cbs_cache *c, u32 cb)
 {
 	if (c->entries[cb].flags & CBS_E_DIRTY)
 		c->nr_dirty--;
@@ -348,7 +344,7 @@ static void cbs_remap(struct cbs_cache *c, struct bio *bio, enum cbs_act act)
 }
 
 /* Map logic shared by ->map and the worker. Returns a DM_MAPIO_* code. */
-static int cbs_handle(struct cbs_cache *c, struct bio *bio)
+int cbs_handle(struct cbs_cache *c, struct bio *bio)
 {
 	enum cbs_act act;
 	unsigned long flags;
@@ -391,11 +387,12 @@ int cbs_map(struct dm_target *ti, struct bio *bio)
 		cbs_kick(c);
 		return DM_MAPIO_SUBMITTED;
 	}
+	if (c->row)
+		return cbs_row_map(c, bio);
 	return cbs_handle(c, bio);
 }
 
-static void cbs_defer_end(struct cbs_cache *c, struct bio *bio,
-			  struct bio_list *list)
+void cbs_defer_end(struct cbs_cache *c, struct bio *bio, struct bio_list *list)
 {
 	unsigned long flags;
 
@@ -471,13 +468,18 @@ int cbs_end_io(struct dm_target *ti, struct bio *bio, blk_status_t *error)
 		cbs_md_mark(c, cb);
 		spin_unlock_irqrestore(&c->lock, flags);
 		cbs_kick(c);
-		if (bio->bi_opf & REQ_FUA) {
+		/* a provision: FUA covers the mapping too (rowio.c) */
+		if ((bio->bi_opf & REQ_FUA) && !pb->row_prov) {
 			cbs_defer_end(c, bio, &c->end_after_commit);
 			return DM_ENDIO_INCOMPLETE;
 		}
 		break;
 	default:
 		break;
+	}
+	if (pb->row_prov) {
+		cbs_row_prov_end(c, bio);
+		return DM_ENDIO_INCOMPLETE;
 	}
 	return DM_ENDIO_DONE;
 }
@@ -787,6 +789,8 @@ void cbs_worker(struct work_struct *work)
 
 	while ((bio = bio_list_pop(&retry)))
 		cbs_retry_origin(c, bio);
+	if (c->row)
+		cbs_row_process(c);
 	cbs_do_commit(c);
 	cbs_send_event(c);
 	cbs_nl_worker(c);

@@ -11,6 +11,7 @@ struct cbs_c {
 	struct cbs_cache *cache;
 	struct dm_dev *mdev, *cdev, *odev;
 	u32 block_sectors;
+	bool row;			/* feature "row": a ROW volume */
 	struct cbs_cfg cfg;
 	unsigned int nr_words;		/* feature words, as given */
 	char *words;
@@ -36,7 +37,21 @@ struct cbs_pb {
 	u16 bucket;
 	u8 kind;
 	u8 after;
+	/* ROW volumes (rowio.c) */
+	bool row_prov;			/* provisions dblock for lblock */
+	u32 lblock;
+	u64 dblock;
+	struct cbs_cache *c;
+	struct hlist_node prov_node;	/* on c->prov_hash while provisioning */
+	struct bio_list waiters;	/* bios to lblock meanwhile */
+	atomic_t zeroing;		/* zeroings of the rest in flight */
+	bool zero_err;
 };
+
+static inline struct cbs_pb *cbs_pb(struct bio *bio)
+{
+	return dm_per_bio_data(bio, sizeof(struct cbs_pb));
+}
 
 int cbs_map(struct dm_target *ti, struct bio *bio);
 int cbs_end_io(struct dm_target *ti, struct bio *bio, blk_status_t *error);
@@ -44,6 +59,9 @@ void cbs_worker(struct work_struct *work);
 void cbs_waker(struct work_struct *work);
 void cbs_kick(struct cbs_cache *c);
 void cbs_handle_deferred(struct cbs_cache *c, struct bio *bio);
+int cbs_handle(struct cbs_cache *c, struct bio *bio);
+void cbs_defer_end(struct cbs_cache *c, struct bio *bio, struct bio_list *list);
+void cbs_invalidate(struct cbs_cache *c, u32 cb);
 int cbs_resize_origin(struct cbs_cache *c, u32 nr_oblocks, bool apply);
 u32 cbs_drop_clean(struct cbs_cache *c);
 

@@ -12,11 +12,12 @@
 #include <linux/string.h>
 
 #include "cbs.h"
+#include "row.h"
 
 #define DM_MSG_PREFIX "cbs"
 
 static_assert(sizeof(struct cbs_disk_map) == CBS_MD_BLOCK);
-static_assert(sizeof(struct cbs_disk_sb) == 152);
+static_assert(sizeof(struct cbs_disk_sb) == 408);
 static_assert(offsetof(struct cbs_disk_sb, uuid) == 136);
 
 static __le32 cbs_csum(const void *block)
@@ -103,6 +104,12 @@ static void cbs_fill_sb(struct cbs_cache *c, struct cbs_disk_sb *sb,
 	sb->csum = cbs_csum(sb);
 }
 
+/* The superblock of the commit in progress (under commit_lock). */
+static void cbs_fill_commit_sb(struct cbs_cache *c, struct cbs_disk_sb *sb)
+{
+	cbs_fill_sb(c, sb, c->commit_copy, c->generation + 1, c->commit_clean);
+}
+
 static int cbs_write_block(struct cbs_cache *c, sector_t block, void **data,
 			   struct dm_buffer **bp)
 {
@@ -156,17 +163,25 @@ int cbs_md_commit(struct cbs_cache *c, bool clean)
 	if (r)
 		goto out_restore;
 
-	r = cbs_write_block(c, copy, &data, &b);
-	if (r)
-		goto out_restore;
-	cbs_fill_sb(c, data, copy, c->generation + 1, clean);
-	dm_bufio_mark_buffer_dirty(b);
-	dm_bufio_release(b);
-	r = dm_bufio_write_dirty_buffers(c->bufio);
-	if (!r)
-		r = dm_bufio_issue_flush(c->bufio);
-	if (r)
-		goto out_restore;
+	c->commit_copy = copy;
+	c->commit_clean = clean;
+	if (c->row) {
+		r = cbs_row_commit(c, copy, cbs_fill_commit_sb);
+		if (r)
+			goto out_restore;
+	} else {
+		r = cbs_write_block(c, copy, &data, &b);
+		if (r)
+			goto out_restore;
+		cbs_fill_commit_sb(c, data);
+		dm_bufio_mark_buffer_dirty(b);
+		dm_bufio_release(b);
+		r = dm_bufio_write_dirty_buffers(c->bufio);
+		if (!r)
+			r = dm_bufio_issue_flush(c->bufio);
+		if (r)
+			goto out_restore;
+	}
 	c->generation++;
 	c->live_copy = copy;
 	mutex_unlock(&c->commit_lock);
@@ -213,6 +228,12 @@ static int cbs_md_format(struct cbs_cache *c)
 		cbs_list_push(c, &c->free, c->nr_cblocks - 1 - i);
 	bitmap_fill(c->mdirty[0], c->mapping_blocks);
 	bitmap_fill(c->mdirty[1], c->mapping_blocks);
+	if (c->row_wanted) {
+		int r = cbs_row_format(c, c->nr_oblocks);
+
+		if (r)
+			return r;
+	}
 	return cbs_md_commit(c, false);
 }
 
@@ -240,6 +261,18 @@ static int cbs_md_check_sb(struct cbs_cache *c, struct cbs_disk_sb *sb,
 	if (le32_to_cpu(sb->flags) & CBS_SB_NEEDS_CHECK) {
 		*error = "Metadata needs_check: run cbs_check";
 		return -EUCLEAN;
+	}
+	if (!!(le64_to_cpu(sb->incompat) & CBS_INCOMPAT_ROW) != c->row_wanted) {
+		*error = c->row_wanted ? "Metadata has no ROW map: the table says row" :
+			 "Metadata has a ROW map: the table must say row";
+		return -EINVAL;
+	}
+	if (c->row_wanted &&
+	    (le64_to_cpu(sb->row_blocks) != c->nr_oblocks ||
+	     le32_to_cpu(sb->row_block_size) != c->block_sectors ||
+	     le64_to_cpu(sb->row_start) != cbs_copy_start(c, 2))) {
+		*error = "Data device size differs from the ROW map's";
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -364,6 +397,11 @@ int cbs_md_open(struct cbs_cache *c, char **error)
 		r = cbs_md_format(c);
 		if (r)
 			*error = "Cannot format the metadata device";
+		if (c->row_wanted) {
+			/* from now on the block manager alone writes the slots */
+			dm_bufio_forget(c->bufio, 0);
+			dm_bufio_forget(c->bufio, 1);
+		}
 		goto out_free;
 	}
 	if (valid[0] && valid[1]) {
@@ -383,6 +421,12 @@ int cbs_md_open(struct cbs_cache *c, char **error)
 	/* the other copy's age is unknown: rewrite it whole at the next commit */
 	bitmap_fill(c->mdirty[!c->live_copy], c->mapping_blocks);
 	r = cbs_md_load_map(c, error);
+	if (!r && c->row_wanted) {
+		r = cbs_row_open(c, sb[best], error);
+		/* from now on the block manager alone writes the slots */
+		dm_bufio_forget(c->bufio, 0);
+		dm_bufio_forget(c->bufio, 1);
+	}
 out_free:
 	kfree(sb[0]);
 	kfree(sb[1]);
@@ -391,6 +435,7 @@ out_free:
 
 void cbs_md_close(struct cbs_cache *c)
 {
+	cbs_row_close(c);
 	if (c->bufio)
 		dm_bufio_client_destroy(c->bufio);
 	bitmap_free(c->mdirty[0]);

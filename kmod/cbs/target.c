@@ -14,6 +14,7 @@
 #include "cbs.h"
 #include "io.h"
 #include "netlink.h"
+#include "row.h"
 
 #define DM_MSG_PREFIX "cbs"
 
@@ -130,6 +131,14 @@ static int cbs_parse_features(struct cbs_c *cc, struct dm_arg_set *as,
 			cc->cfg.discard_passdown = false;
 			continue;
 		}
+		if (!strcasecmp(arg, "row")) {
+			if (cc->row) {
+				*error = "Duplicate row";
+				return -EINVAL;
+			}
+			cc->row = true;
+			continue;
+		}
 		if (!strcasecmp(arg, "cleaner")) {
 			if (cc->cfg.cleaner) {
 				*error = "Duplicate cleaner";
@@ -212,7 +221,14 @@ static struct cbs_cache *cbs_cache_create(struct cbs_c *cc, char **error)
 	c->block_sectors = cc->block_sectors;
 	c->block_shift = __ffs(cc->block_sectors);
 	c->nr_cblocks = bdev_nr_sectors(c->cbdev) >> c->block_shift;
-	c->nr_oblocks = cc->ti->len >> c->block_shift;
+	c->row_wanted = cc->row;
+	if (cc->row) {
+		/* the origin holds data blocks; the volume is the table */
+		c->nr_oblocks = bdev_nr_sectors(c->obdev) >> c->block_shift;
+		c->nr_lblocks = cc->ti->len >> c->block_shift;
+	} else {
+		c->nr_oblocks = cc->ti->len >> c->block_shift;
+	}
 	c->mapping_blocks = cbs_md_blocks_needed(c->nr_cblocks);
 	c->cfg = cc->cfg;
 	c->suspended = true;
@@ -222,6 +238,7 @@ static struct cbs_cache *cbs_cache_create(struct cbs_c *cc, char **error)
 	init_waitqueue_head(&c->wait);
 	INIT_WORK(&c->worker, cbs_worker);
 	INIT_DELAYED_WORK(&c->waker, cbs_waker);
+	INIT_WORK(&c->row_work, cbs_row_work);
 	bio_list_init(&c->deferred);
 	bio_list_init(&c->after_commit);
 	bio_list_init(&c->end_after_commit);
@@ -235,6 +252,14 @@ static struct cbs_cache *cbs_cache_create(struct cbs_c *cc, char **error)
 	if (!c->wq) {
 		*error = "Cannot allocate the workqueue";
 		goto out_bioset;
+	}
+	if (cc->row) {
+		/* provisions end here while a commit waits for them */
+		c->row_wq = alloc_ordered_workqueue("dm-cbs-row", WQ_MEM_RECLAIM);
+		if (!c->row_wq) {
+			*error = "Cannot allocate the workqueue";
+			goto out_wq;
+		}
 	}
 	c->kc = dm_kcopyd_client_create(NULL);
 	if (IS_ERR(c->kc)) {
@@ -258,6 +283,8 @@ out_md:
 out_kc:
 	dm_kcopyd_client_destroy(c->kc);
 out_wq:
+	if (c->row_wq)
+		destroy_workqueue(c->row_wq);
 	destroy_workqueue(c->wq);
 out_bioset:
 	bioset_exit(&c->bs);
@@ -272,6 +299,8 @@ static void cbs_quiesce(struct cbs_cache *c)
 	while (wait_event_timeout(c->wait, !READ_ONCE(c->mig_sectors), HZ / 10) == 0)
 		cbs_kick(c);
 	flush_workqueue(c->wq);
+	if (c->row_wq)
+		flush_workqueue(c->row_wq);
 }
 
 static void cbs_cache_destroy(struct cbs_cache *c)
@@ -285,6 +314,8 @@ static void cbs_cache_destroy(struct cbs_cache *c)
 	cbs_md_close(c);
 	cbs_policy_free(c);
 	dm_kcopyd_client_destroy(c->kc);
+	if (c->row_wq)
+		destroy_workqueue(c->row_wq);
 	destroy_workqueue(c->wq);
 	bioset_exit(&c->bs);
 	kfree(c);
@@ -318,8 +349,14 @@ static int cbs_cache_get(struct cbs_c *cc, char **error)
 		    c->block_sectors != cc->block_sectors) {
 			*error = "Metadata device in use with other devices or block size";
 			r = -EBUSY;
-		} else if (cbs_resize_origin(c, cc->ti->len >> c->block_shift,
-					     false)) {
+		} else if (c->row_wanted != cc->row) {
+			*error = "Metadata device in use with another row setting";
+			r = -EBUSY;
+		} else if (c->row_wanted && cc->ti->len >> c->block_shift != c->nr_lblocks) {
+			*error = "Cannot resize a ROW volume";
+			r = -EINVAL;
+		} else if (!c->row_wanted &&
+			   cbs_resize_origin(c, cc->ti->len >> c->block_shift, false)) {
 			/* checked again at resume, when it takes effect */
 			*error = "Cannot shrink the origin below a dirty cache block: flush first";
 			r = -EINVAL;
@@ -344,11 +381,18 @@ out_unlock:
 static int cbs_check_sizes(struct cbs_c *cc, char **error)
 {
 	sector_t csize = bdev_nr_sectors(cc->cdev->bdev);
+	sector_t osize = bdev_nr_sectors(cc->odev->bdev);
 	sector_t bs = cc->block_sectors;
 	u64 ncb = csize / bs;
 
-	if (bdev_nr_sectors(cc->odev->bdev) < cc->ti->len) {
+	if (!cc->row && osize < cc->ti->len) {
 		*error = "Origin device is smaller than the target";
+		return -EINVAL;
+	}
+	if (cc->row && (osize < bs || cc->ti->len % bs ||
+			cc->ti->len / bs > CBS_ROW_MAX_LBLOCKS)) {
+		*error = cc->ti->len % bs ? "ROW volume length not a multiple of the block size" :
+			 "Invalid ROW volume or data device size";
 		return -EINVAL;
 	}
 	if (!ncb) {
@@ -359,7 +403,7 @@ static int cbs_check_sizes(struct cbs_c *cc, char **error)
 		*error = "Cache device too large for this block size";
 		return -EINVAL;
 	}
-	if (cc->ti->len / bs >= CBS_NONE) {
+	if ((cc->row ? osize : cc->ti->len) / bs >= CBS_NONE) {
 		*error = "Origin device too large for this block size";
 		return -EINVAL;
 	}
@@ -522,7 +566,7 @@ static int cbs_preresume(struct dm_target *ti)
 		return -EINVAL;
 	}
 	/* a table with another length resizes the origin (see "Resize") */
-	if (ti->len >> c->block_shift != c->nr_oblocks) {
+	if (!c->row && ti->len >> c->block_shift != c->nr_oblocks) {
 		r = cbs_resize_origin(c, ti->len >> c->block_shift, true);
 		if (r) {
 			DMERR("cannot shrink the origin below a dirty cache block: flush first");
@@ -568,6 +612,28 @@ void cbs_snapshot(struct cbs_cache *c, struct cbs_snap *snap)
 	spin_unlock_irq(&c->lock);
 }
 
+/* ROW volumes: " row <data used>/<total> <metadata used>/<total> <mapped> <no_space>" */
+static void cbs_row_status(struct cbs_cache *c, char *result, unsigned int maxlen,
+			   unsigned int *szp)
+{
+	struct cbs_row_space sp;
+	unsigned int sz = *szp;
+	u64 nospc;
+
+	spin_lock_irq(&c->lock);
+	nospc = c->row_nospc;
+	spin_unlock_irq(&c->lock);
+	if (cbs_row_space(c, &sp)) {
+		DMEMIT(" row error");
+	} else {
+		DMEMIT(" row %llu/%llu %llu/%llu %llu %llu",
+		       sp.data_total - sp.data_free, sp.data_total,
+		       sp.meta_total - sp.meta_free, sp.meta_total,
+		       sp.mapped, nospc);
+	}
+	*szp = sz;
+}
+
 static void cbs_status(struct dm_target *ti, status_type_t type,
 		       unsigned int status_flags, char *result,
 		       unsigned int maxlen)
@@ -580,16 +646,16 @@ static void cbs_status(struct dm_target *ti, status_type_t type,
 	switch (type) {
 	case STATUSTYPE_INFO:
 		cbs_snapshot(c, &st);
-		nfeat = 1 + !st.cfg.discard_passdown + st.cfg.cleaner;
+		nfeat = 1 + !st.cfg.discard_passdown + st.cfg.cleaner + !!c->row;
 		DMEMIT("8 %llu/%llu %llu %u/%u %llu %llu %llu %llu %llu %llu %u ",
 		       2 + 2 * (u64)c->mapping_blocks,
 		       (u64)bdev_nr_sectors(c->mbdev) / 8,
 		       (u64)c->block_sectors, st.valid, c->nr_cblocks,
 		       st.s.read_hits, st.s.read_misses, st.s.write_hits, st.s.write_misses,
 		       st.s.demotions, st.s.promotions, st.dirty);
-		DMEMIT("%u %s%s%s ", nfeat, cbs_mode_names[st.cfg.mode],
+		DMEMIT("%u %s%s%s%s ", nfeat, cbs_mode_names[st.cfg.mode],
 		       st.cfg.discard_passdown ? "" : " no_discard_passdown",
-		       st.cfg.cleaner ? " cleaner" : "");
+		       st.cfg.cleaner ? " cleaner" : "", c->row ? " row" : "");
 		DMEMIT("2 migration_threshold %u ", st.cfg.migration_threshold);
 		DMEMIT("slru 8 sequential_cutoff %u promote_threshold %u ",
 		       st.cfg.sequential_cutoff, st.cfg.promote_threshold);
@@ -598,6 +664,8 @@ static void cbs_status(struct dm_target *ti, status_type_t type,
 		DMEMIT("%s %s ", st.ro ? "ro" : "rw", st.needs_check ? "needs_check" : "-");
 		DMEMIT("%llu %u %llu %llu %llu %u", st.s.bypassed, st.wb, st.s.writebacks,
 		       st.s.cache_errors, st.s.origin_errors, cbs_ram_per_block(c));
+		if (c->row)
+			cbs_row_status(c, result, maxlen, &sz);
 		break;
 	case STATUSTYPE_TABLE:
 		DMEMIT("%s %s %s %u %u%s%s", cc->mdev->name, cc->cdev->name,
@@ -728,6 +796,8 @@ void cbs_act_clear_stats(struct cbs_cache *c)
 	spin_lock_irq(&c->lock);
 	memset(&c->stats, 0, sizeof(c->stats));
 	c->cache_failed = false;
+	c->row_nospc = 0;
+	c->row_nospc_raised = false;
 	spin_unlock_irq(&c->lock);
 }
 
@@ -796,7 +866,8 @@ static int cbs_iterate_devices(struct dm_target *ti,
 
 	r = fn(ti, cc->cdev, 0, bdev_nr_sectors(cc->cdev->bdev), data);
 	if (!r)
-		r = fn(ti, cc->odev, 0, ti->len, data);
+		r = fn(ti, cc->odev, 0, cc->row ? bdev_nr_sectors(cc->odev->bdev) :
+			ti->len, data);
 	return r;
 }
 

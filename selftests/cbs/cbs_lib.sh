@@ -106,6 +106,12 @@ status_named()
 		v["bypassed"] = $(i + 2); v["wb_inflight"] = $(i + 3)
 		v["writebacks"] = $(i + 4); v["cache_errors"] = $(i + 5)
 		v["origin_errors"] = $(i + 6); v["ram"] = $(i + 7)
+		if ($(i + 8) == "row") {	# ROW volumes
+			split($(i + 9), d, "/"); split($(i + 10), md, "/")
+			v["data_used"] = d[1]; v["data_total"] = d[2]
+			v["meta_used"] = md[1]; v["meta_total"] = md[2]
+			v["mapped"] = $(i + 11); v["no_space"] = $(i + 12)
+		}
 		print v[want]
 	}'
 }

@@ -26,9 +26,9 @@
 #define CBS_SB_NEEDS_CHECK	_BITUL(1)
 #define CBS_SB_FLAGS_KNOWN	(CBS_SB_CLEAN | CBS_SB_NEEDS_CHECK)
 
-/* incompat feature bits; none supported yet (bit 0: ROW, issue 7) */
-#define CBS_INCOMPAT_ROW	_BITULL(0)
-#define CBS_INCOMPAT_SUPPORTED	0ULL
+/* incompat feature bits */
+#define CBS_INCOMPAT_ROW	_BITULL(0)	/* redirect-on-write map */
+#define CBS_INCOMPAT_SUPPORTED	CBS_INCOMPAT_ROW
 
 /* geometry limits */
 #define CBS_MIN_BLOCK_SECTORS	8U
@@ -60,14 +60,30 @@ struct cbs_disk_sb {
 	__le64 mapping_start;		/* CBS_COPY_START(slot, M) */
 	__le64 nr_dirty;		/* dirty entries in that copy */
 	__le64 row_start;		/* CBS_COPY_START(2, M) */
-	__le64 row_blocks;
-	__le32 row_block_size;
-	__le32 reserved;
-	__le64 row_map_root;
-	__le64 row_sm_root;
-	__le64 row_snap_root;
+	/* ROW (incompat bit 0) only, zero otherwise: */
+	__le64 row_blocks;		/* data blocks (data device / block) */
+	__le32 row_block_size;		/* sectors, = block_size */
+	__le32 row_time;		/* snapshot clock (24 bits) */
+	__le64 row_dev_root;		/* device id -> mapping subtree root */
+	__le64 row_details_root;	/* device id -> struct cbs_disk_dev */
+	__le64 row_next_id;		/* next snapshot id */
 	__le64 row_nr_snaps;
 	__u8 uuid[16];
+	__u8 row_meta_sm[128];		/* metadata space map root */
+	__u8 row_data_sm[128];		/* data space map root */
+};
+
+/*
+ * ROW: a device's details (value of the details B-tree). Device 0 is the
+ * volume; a snapshot has a unique non-empty name.
+ */
+#define CBS_ROW_NAME_LEN	32
+struct cbs_disk_dev {
+	__le64 mapped_blocks;
+	__le64 creation_time;		/* snapshot clock at creation */
+	__le64 snapshotted_time;	/* clock at its newest snapshot */
+	__le64 ctime;			/* wall clock seconds */
+	__u8 name[CBS_ROW_NAME_LEN];	/* NUL padded */
 };
 
 struct cbs_disk_map {

@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dm-cbs redirect-on-write map: the volume's logical blocks map to data
+ * blocks (blocks of the origin device) through a two-level
+ * dm-persistent-data B-tree in the ROW area of the metadata device, as
+ * dm-thin's: (device id, logical block) -> data block << 24 | time. A
+ * disk space map counts the references to data blocks; the transaction
+ * manager's own space map counts the metadata blocks. Both superblock
+ * slots and the cache mapping copies hold a reference in the latter, so it
+ * never hands them out. Design: Documentation/design/cbs-row.rst.
+ */
+#include <linux/blkdev.h>
+#include <linux/crc32c.h>
+#include <linux/slab.h>
+
+#include "cbs.h"
+#include "row.h"
+#include "persistent-data/dm-space-map-disk.h"
+
+#define DM_MSG_PREFIX "cbs"
+
+/* block locks held at once by one thread: a B-tree spine, as dm-thin */
+#define CBS_ROW_MAX_LOCKS	5
+
+static_assert(offsetof(struct cbs_disk_sb, row_meta_sm) == 152);
+static_assert(sizeof(struct cbs_disk_sb) <= CBS_MD_BLOCK);
+
+static inline u64 cbs_row_pack(u64 b, u32 t)
+{
+	return b << CBS_ROW_TIME_BITS | (t & CBS_ROW_TIME_MASK);
+}
+
+static inline void cbs_row_unpack(u64 v, u64 *b, u32 *t)
+{
+	*b = v >> CBS_ROW_TIME_BITS;
+	*t = v & CBS_ROW_TIME_MASK;
+}
+
+/* ---- B-tree value types ------------------------------------------------ */
+
+/* Apply @fn to the data blocks of @count values, in runs of consecutive blocks. */
+static void cbs_row_runs(struct dm_space_map *sm, const __le64 *v,
+			 unsigned int count,
+			 int (*fn)(struct dm_space_map *, dm_block_t, dm_block_t))
+{
+	u64 b, begin = 0, end = 0;
+	unsigned int i;
+	u32 t;
+
+	for (i = 0; i < count; i++) {
+		cbs_row_unpack(le64_to_cpu(v[i]), &b, &t);
+		if (end && b == end) {
+			end++;
+			continue;
+		}
+		if (end)
+			fn(sm, begin, end);
+		begin = b;
+		end = b + 1;
+	}
+	if (end)
+		fn(sm, begin, end);
+}
+
+static void cbs_row_data_inc(void *context, const void *value, unsigned int count)
+{
+	cbs_row_runs(context, value, count, dm_sm_inc_blocks);
+}
+
+static void cbs_row_data_dec(void *context, const void *value, unsigned int count)
+{
+	cbs_row_runs(context, value, count, dm_sm_dec_blocks);
+}
+
+static int cbs_row_data_equal(void *context, const void *v1, const void *v2)
+{
+	__le64 a, b;
+
+	memcpy(&a, v1, sizeof(a));
+	memcpy(&b, v2, sizeof(b));
+	return le64_to_cpu(a) >> CBS_ROW_TIME_BITS ==
+	       le64_to_cpu(b) >> CBS_ROW_TIME_BITS;
+}
+
+static void cbs_row_subtree_inc(void *context, const void *value,
+				unsigned int count)
+{
+	struct dm_btree_info *info = context;
+	const __le64 *root = value;
+	unsigned int i;
+
+	for (i = 0; i < count; i++)
+		dm_tm_inc(info->tm, le64_to_cpu(root[i]));
+}
+
+static void cbs_row_subtree_dec(void *context, const void *value,
+				unsigned int count)
+{
+	struct dm_btree_info *info = context;
+	const __le64 *root = value;
+	unsigned int i;
+
+	for (i = 0; i < count; i++)
+		if (dm_btree_del(info, le64_to_cpu(root[i])))
+			DMERR("cannot free a mapping subtree");
+}
+
+static int cbs_row_subtree_equal(void *context, const void *v1, const void *v2)
+{
+	return !memcmp(v1, v2, sizeof(__le64));
+}
+
+static void cbs_row_setup_info(struct cbs_row *row)
+{
+	row->info = (struct dm_btree_info){
+		.tm = row->tm,
+		.levels = 2,
+		.value_type = {
+			.context = row->data_sm,
+			.size = sizeof(__le64),
+			.inc = cbs_row_data_inc,
+			.dec = cbs_row_data_dec,
+			.equal = cbs_row_data_equal,
+		},
+	};
+	row->nb_info = row->info;
+	row->nb_info.tm = row->nb_tm;
+	row->bl_info = row->info;
+	row->bl_info.levels = 1;
+	row->tl_info = (struct dm_btree_info){
+		.tm = row->tm,
+		.levels = 1,
+		.value_type = {
+			.context = &row->bl_info,
+			.size = sizeof(__le64),
+			.inc = cbs_row_subtree_inc,
+			.dec = cbs_row_subtree_dec,
+			.equal = cbs_row_subtree_equal,
+		},
+	};
+	row->details_info = (struct dm_btree_info){
+		.tm = row->tm,
+		.levels = 1,
+		.value_type.size = sizeof(struct cbs_disk_dev),
+	};
+}
+
+/* ---- superblock slots through the block manager ---------------------- */
+
+static void cbs_row_sb_prepare(const struct dm_block_validator *v,
+			       struct dm_block *b, size_t size)
+{
+	struct cbs_disk_sb *sb = dm_block_data(b);
+
+	sb->csum = cpu_to_le32(crc32c(~0U, (u8 *)sb + 4, CBS_MD_BLOCK - 4));
+}
+
+static int cbs_row_sb_check(const struct dm_block_validator *v,
+			    struct dm_block *b, size_t size)
+{
+	struct cbs_disk_sb *sb = dm_block_data(b);
+
+	if (sb->csum != cpu_to_le32(crc32c(~0U, (u8 *)sb + 4, CBS_MD_BLOCK - 4)))
+		return -EILSEQ;
+	return 0;
+}
+
+static const struct dm_block_validator cbs_row_sb_validator = {
+	.name = "cbs_superblock",
+	.prepare_for_write = cbs_row_sb_prepare,
+	.check = cbs_row_sb_check,
+};
+
+/* ---- open, format, close ---------------------------------------------- */
+
+static int cbs_row_create(struct cbs_cache *c)
+{
+	struct cbs_row *row;
+
+	row = kzalloc(sizeof(*row), GFP_KERNEL);
+	if (!row)
+		return -ENOMEM;
+	init_rwsem(&row->lock);
+	init_rwsem(&row->gate);
+	row->bm = dm_block_manager_create(c->mbdev, CBS_MD_BLOCK,
+					  CBS_ROW_MAX_LOCKS);
+	if (IS_ERR(row->bm)) {
+		int r = PTR_ERR(row->bm);
+
+		kfree(row);
+		return r;
+	}
+	c->row = row;
+	return 0;
+}
+
+void cbs_row_close(struct cbs_cache *c)
+{
+	struct cbs_row *row = c->row;
+
+	if (!row)
+		return;
+	if (row->nb_tm)
+		dm_tm_destroy(row->nb_tm);
+	if (row->data_sm)
+		dm_sm_destroy(row->data_sm);
+	if (row->tm)
+		dm_tm_destroy(row->tm);
+	if (row->meta_sm)
+		dm_sm_destroy(row->meta_sm);
+	dm_block_manager_destroy(row->bm);
+	kfree(row);
+	c->row = NULL;
+}
+
+static int cbs_row_details_insert(struct cbs_row *row, u64 id,
+				  struct cbs_disk_dev *d)
+{
+	__dm_bless_for_disk(d);
+	return dm_btree_insert(&row->details_info, row->details_root, &id, d,
+			       &row->details_root);
+}
+
+/*
+ * Format the ROW area of a fresh metadata device for a data device of
+ * @data_blocks blocks: empty trees with the volume (device 0) in them.
+ * Nothing is on disk before the caller's first commit.
+ */
+int cbs_row_format(struct cbs_cache *c, u64 data_blocks)
+{
+	u64 reserved = CBS_COPY_START(2, c->mapping_blocks);
+	struct cbs_disk_dev dev = {};
+	struct cbs_row *row;
+	dm_block_t sub;
+	__le64 v;
+	u64 key = 0;
+	int r;
+
+	r = cbs_row_create(c);
+	if (r)
+		return r;
+	row = c->row;
+	row->data_blocks = data_blocks;
+	/* bootstrap allocations start at row_start = reserved */
+	r = dm_tm_create_with_sm(row->bm, reserved - 1, &row->tm, &row->meta_sm);
+	if (r) {
+		row->tm = NULL;
+		row->meta_sm = NULL;
+		goto bad;
+	}
+	if (reserved > 1) {
+		r = dm_sm_inc_blocks(row->meta_sm, 0, reserved - 1);
+		if (r)
+			goto bad;
+	}
+	row->data_sm = dm_sm_disk_create(row->tm, data_blocks);
+	if (IS_ERR(row->data_sm)) {
+		r = PTR_ERR(row->data_sm);
+		row->data_sm = NULL;
+		goto bad;
+	}
+	row->nb_tm = dm_tm_create_non_blocking_clone(row->tm);
+	if (!row->nb_tm) {
+		r = -ENOMEM;
+		goto bad;
+	}
+	cbs_row_setup_info(row);
+	r = dm_btree_empty(&row->tl_info, &row->dev_root);
+	if (!r)
+		r = dm_btree_empty(&row->details_info, &row->details_root);
+	if (!r)
+		r = dm_btree_empty(&row->bl_info, &sub);
+	if (r)
+		goto bad;
+	v = cpu_to_le64(sub);
+	__dm_bless_for_disk(&v);
+	r = dm_btree_insert(&row->tl_info, row->dev_root, &key, &v, &row->dev_root);
+	if (!r)
+		r = cbs_row_details_insert(row, 0, &dev);
+	if (r)
+		goto bad;
+	row->next_id = 1;
+	return 0;
+bad:
+	cbs_row_close(c);
+	return r;
+}
+
+static int cbs_row_read_details(struct cbs_row *row)
+{
+	struct cbs_disk_dev d;
+	u64 key = 0;
+	int r;
+
+	r = dm_btree_lookup(&row->details_info, row->details_root, &key, &d);
+	if (r)
+		return r;
+	row->mapped = le64_to_cpu(d.mapped_blocks);
+	row->snapshotted_time = le64_to_cpu(d.snapshotted_time);
+	return 0;
+}
+
+/* Open the ROW area the newest superblock @sb describes. */
+int cbs_row_open(struct cbs_cache *c, const struct cbs_disk_sb *sb,
+		 char **error)
+{
+	u64 row_start = le64_to_cpu(sb->row_start);
+	struct cbs_row *row;
+	int r;
+
+	r = cbs_row_create(c);
+	if (r) {
+		*error = "Cannot create the ROW block manager";
+		return r;
+	}
+	row = c->row;
+	r = dm_tm_open_with_sm(row->bm, row_start - 1, (void *)sb->row_meta_sm,
+			       sizeof(sb->row_meta_sm), &row->tm, &row->meta_sm);
+	if (r) {
+		row->tm = NULL;
+		row->meta_sm = NULL;
+		*error = "Cannot open the ROW metadata space map";
+		goto bad;
+	}
+	row->data_sm = dm_sm_disk_open(row->tm, (void *)sb->row_data_sm,
+				       sizeof(sb->row_data_sm));
+	if (IS_ERR(row->data_sm)) {
+		r = PTR_ERR(row->data_sm);
+		row->data_sm = NULL;
+		*error = "Cannot open the ROW data space map";
+		goto bad;
+	}
+	row->nb_tm = dm_tm_create_non_blocking_clone(row->tm);
+	if (!row->nb_tm) {
+		r = -ENOMEM;
+		*error = "Cannot allocate the ROW transaction manager";
+		goto bad;
+	}
+	cbs_row_setup_info(row);
+	row->dev_root = le64_to_cpu(sb->row_dev_root);
+	row->details_root = le64_to_cpu(sb->row_details_root);
+	row->time = le32_to_cpu(sb->row_time);
+	row->next_id = le64_to_cpu(sb->row_next_id);
+	row->nr_snaps = le64_to_cpu(sb->row_nr_snaps);
+	row->data_blocks = le64_to_cpu(sb->row_blocks);
+	r = cbs_row_read_details(row);
+	if (r) {
+		*error = "Cannot read the volume's ROW details";
+		goto bad;
+	}
+	return 0;
+bad:
+	cbs_row_close(c);
+	return r;
+}
+
+/* ---- commit --------------------------------------------------------- */
+
+static int cbs_row_write_details(struct cbs_row *row)
+{
+	struct cbs_disk_dev d;
+	u64 key = 0;
+	int r;
+
+	r = dm_btree_lookup(&row->details_info, row->details_root, &key, &d);
+	if (r)
+		return r;
+	if (le64_to_cpu(d.mapped_blocks) == row->mapped &&
+	    le64_to_cpu(d.snapshotted_time) == row->snapshotted_time)
+		return 0;
+	d.mapped_blocks = cpu_to_le64(row->mapped);
+	d.snapshotted_time = cpu_to_le64(row->snapshotted_time);
+	return cbs_row_details_insert(row, 0, &d);
+}
+
+/*
+ * The ROW part of a commit (cbs_md_commit, after the cache mapping copy is
+ * on disk): B-tree nodes and space maps to disk, then superblock @slot,
+ * filled by @fill with the cache fields, gets the roots and is written
+ * and flushed by dm_tm_commit, which also starts a new transaction.
+ */
+int cbs_row_commit(struct cbs_cache *c, unsigned int slot,
+		   void (*fill)(struct cbs_cache *c, struct cbs_disk_sb *sb))
+{
+	struct cbs_row *row = c->row;
+	struct cbs_disk_sb *sb;
+	struct dm_block *b;
+	size_t len;
+	int r;
+
+	/* no provision between allocation and mapping (see rowio.c) */
+	down_write(&row->gate);
+	down_write(&row->lock);
+	r = row->fail ? -EROFS : cbs_row_write_details(row);
+	if (!r)
+		r = dm_sm_commit(row->data_sm);
+	if (!r)
+		r = dm_tm_pre_commit(row->tm);
+	if (r)
+		goto out;
+	r = dm_sm_root_size(row->meta_sm, &len);
+	if (!r && len > sizeof(sb->row_meta_sm))
+		r = -EINVAL;
+	if (!r)
+		r = dm_sm_root_size(row->data_sm, &len);
+	if (!r && len > sizeof(sb->row_data_sm))
+		r = -EINVAL;
+	if (!r)
+		r = dm_bm_write_lock_zero(row->bm, slot, &cbs_row_sb_validator, &b);
+	if (r)
+		goto out;
+	sb = dm_block_data(b);
+	fill(c, sb);
+	sb->incompat = cpu_to_le64(CBS_INCOMPAT_ROW);
+	sb->row_blocks = cpu_to_le64(row->data_blocks);
+	sb->row_block_size = cpu_to_le32(c->block_sectors);
+	sb->row_time = cpu_to_le32(row->time);
+	sb->row_dev_root = cpu_to_le64(row->dev_root);
+	sb->row_details_root = cpu_to_le64(row->details_root);
+	sb->row_next_id = cpu_to_le64(row->next_id);
+	sb->row_nr_snaps = cpu_to_le64(row->nr_snaps);
+	r = dm_sm_copy_root(row->meta_sm, sb->row_meta_sm, sizeof(sb->row_meta_sm));
+	if (!r)
+		r = dm_sm_copy_root(row->data_sm, sb->row_data_sm,
+				    sizeof(sb->row_data_sm));
+	if (r) {
+		dm_bm_unlock(b);
+		goto out;
+	}
+	r = dm_tm_commit(row->tm, b);
+out:
+	if (r)
+		row->fail = true;
+	up_write(&row->lock);
+	up_write(&row->gate);
+	return r;
+}
+
+/* ---- lookups and changes ------------------------------------------- */
+
+/*
+ * Look @lblock of the volume up. @can_block false: only from blocks in
+ * memory (-EWOULDBLOCK otherwise), for ->map. Returns -ENODATA when the
+ * block is not mapped. *@shared: a snapshot may use the data block too.
+ */
+int cbs_row_lookup(struct cbs_cache *c, u64 lblock, bool can_block,
+		   u64 *dblock, bool *shared)
+{
+	struct cbs_row *row = c->row;
+	u64 keys[2] = { 0, lblock };
+	__le64 v;
+	u32 t;
+	int r;
+
+	if (!can_block && !down_read_trylock(&row->lock))
+		return -EWOULDBLOCK;
+	if (can_block)
+		down_read(&row->lock);
+	r = dm_btree_lookup(can_block ? &row->info : &row->nb_info,
+			    row->dev_root, keys, &v);
+	if (!r) {
+		cbs_row_unpack(le64_to_cpu(v), dblock, &t);
+		*shared = t < row->snapshotted_time;
+	}
+	up_read(&row->lock);
+	return r;
+}
+
+/* Allocate a data block in the in-core transaction (-ENOSPC when full). */
+int cbs_row_alloc(struct cbs_cache *c, u64 *dblock)
+{
+	struct cbs_row *row = c->row;
+	dm_block_t b;
+	int r;
+
+	down_write(&row->lock);
+	r = row->fail ? -EROFS : dm_sm_new_block(row->data_sm, &b);
+	up_write(&row->lock);
+	if (!r)
+		*dblock = b;
+	return r;
+}
+
+/* Give back a block cbs_row_alloc() returned and nothing maps. */
+void cbs_row_unalloc(struct cbs_cache *c, u64 dblock)
+{
+	struct cbs_row *row = c->row;
+
+	down_write(&row->lock);
+	if (!row->fail && dm_sm_dec_block(row->data_sm, dblock))
+		row->fail = true;
+	up_write(&row->lock);
+}
+
+/*
+ * Map @lblock of the volume to @dblock, which holds the reference
+ * cbs_row_alloc() took. A mapping it replaces loses its data block's
+ * reference. A failure may leave the tree half changed: the map turns
+ * read-only (no more commits).
+ */
+int cbs_row_insert(struct cbs_cache *c, u64 lblock, u64 dblock)
+{
+	struct cbs_row *row = c->row;
+	u64 keys[2] = { 0, lblock };
+	int inserted, r;
+	__le64 v;
+
+	down_write(&row->lock);
+	if (row->fail) {
+		r = -EROFS;
+		goto out;
+	}
+	v = cpu_to_le64(cbs_row_pack(dblock, row->time));
+	__dm_bless_for_disk(&v);
+	r = dm_btree_insert_notify(&row->info, row->dev_root, keys, &v,
+				   &row->dev_root, &inserted);
+	if (r)
+		row->fail = true;
+	else
+		row->mapped += inserted;
+out:
+	up_write(&row->lock);
+	return r;
+}
+
+int cbs_row_space(struct cbs_cache *c, struct cbs_row_space *s)
+{
+	struct cbs_row *row = c->row;
+	dm_block_t n;
+	int r;
+
+	down_read(&row->lock);
+	r = dm_sm_get_nr_free(row->data_sm, &n);
+	s->data_free = n;
+	if (!r)
+		r = dm_sm_get_nr_blocks(row->data_sm, &n);
+	s->data_total = n;
+	if (!r)
+		r = dm_sm_get_nr_free(row->meta_sm, &n);
+	s->meta_free = n;
+	if (!r)
+		r = dm_sm_get_nr_blocks(row->meta_sm, &n);
+	s->meta_total = n;
+	s->mapped = row->mapped;
+	up_read(&row->lock);
+	return r;
+}

@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dm-cbs ROW data path: logical blocks of a ROW volume to data blocks.
+ *
+ * ->map looks the block up without blocking; a mapped block (not shared,
+ * for a write) is remapped to its data block and goes on through the cache
+ * logic of io.c, which sees data blocks as origin blocks. An unmapped
+ * block reads zeroes. Everything else goes to the worker: lookups that
+ * need metadata I/O, and writes to unmapped blocks, which are provisioned:
+ *
+ *  1. a data block is allocated in the in-core transaction (-ENOSPC fails
+ *     the bio, counted, with a dm event) and any stale cache entry for it
+ *     is dropped;
+ *  2. the bio is written there (a partial write after zeroing the rest of
+ *     the block), through the cache logic like any other write;
+ *  3. when it completes, row_work inserts the mapping, then the bio ends
+ *     (REQ_FUA: after the commit that makes the mapping durable, bug T1).
+ *
+ * Between 1 and 3 the bio is on the provision hash: bios to the same
+ * logical block wait on it and are looked up again afterwards, so nothing
+ * reads a block whose data is not written yet. Provisions hold the gate
+ * (row->gate, read side) from 1 to 3 and a commit takes it for writing:
+ * no commit records an allocated block without its mapping, so a crash
+ * never leaks one (bug S4) and never maps one to unwritten data.
+ */
+#include <linux/blkdev.h>
+#include <linux/hash.h>
+
+#include "cbs.h"
+#include "io.h"
+#include "row.h"
+
+#define DM_MSG_PREFIX "cbs"
+
+/* The provision in flight for @lblock, or NULL. Under c->lock. */
+static struct cbs_pb *cbs_prov_find(struct cbs_cache *c, u32 lblock)
+{
+	struct cbs_pb *pb;
+
+	hlist_for_each_entry(pb, &c->prov_hash[hash_32(lblock, CBS_PROV_BITS)],
+			     prov_node)
+		if (pb->lblock == lblock)
+			return pb;
+	return NULL;
+}
+
+/* Wait behind the provision of our block, if any. Under c->lock. */
+static bool cbs_prov_wait(struct cbs_cache *c, struct bio *bio)
+{
+	struct cbs_pb *holder = cbs_prov_find(c, cbs_pb(bio)->lblock);
+
+	if (!holder)
+		return false;
+	bio_list_add(&holder->waiters, bio);
+	return true;
+}
+
+static void cbs_row_remap(struct cbs_cache *c, struct bio *bio, u64 dblock)
+{
+	struct cbs_pb *pb = cbs_pb(bio);
+
+	bio->bi_iter.bi_sector = (dblock << c->block_shift) |
+				 (bio->bi_iter.bi_sector & (c->block_sectors - 1));
+	pb->iter = bio->bi_iter;
+}
+
+static void cbs_row_defer(struct cbs_cache *c, struct bio *bio)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&c->lock, flags);
+	bio_list_add(&c->row_deferred, bio);
+	spin_unlock_irqrestore(&c->lock, flags);
+	cbs_kick(c);
+}
+
+/* ->map of a ROW volume (flushes are handled by the caller). */
+int cbs_row_map(struct cbs_cache *c, struct bio *bio)
+{
+	struct cbs_pb *pb = cbs_pb(bio);
+	bool write = op_is_write(bio_op(bio)), shared, wait;
+	unsigned long flags;
+	u64 dblock;
+	int r;
+
+	pb->lblock = bio->bi_iter.bi_sector >> c->block_shift;
+	if (bio_op(bio) == REQ_OP_DISCARD) {
+		/* blocks stay mapped: reads return the data (allowed) */
+		bio_endio(bio);
+		return DM_MAPIO_SUBMITTED;
+	}
+	spin_lock_irqsave(&c->lock, flags);
+	wait = cbs_prov_wait(c, bio);
+	spin_unlock_irqrestore(&c->lock, flags);
+	if (wait)
+		return DM_MAPIO_SUBMITTED;
+
+	r = cbs_row_lookup(c, pb->lblock, false, &dblock, &shared);
+	if (!r && !(write && shared)) {
+		cbs_row_remap(c, bio, dblock);
+		return cbs_handle(c, bio);
+	}
+	if (r == -ENODATA && !write) {
+		zero_fill_bio(bio);
+		bio_endio(bio);
+		return DM_MAPIO_SUBMITTED;
+	}
+	cbs_row_defer(c, bio);
+	return DM_MAPIO_SUBMITTED;
+}
+
+/* ---- provisioning ---------------------------------------------------- */
+
+static void cbs_row_nospc(struct cbs_cache *c)
+{
+	spin_lock_irq(&c->lock);
+	c->row_nospc++;
+	if (!c->row_nospc_raised) {
+		c->row_nospc_raised = true;
+		c->event_pending = true;
+	}
+	spin_unlock_irq(&c->lock);
+}
+
+/*
+ * Drop a stale cache entry for a newly allocated data block. Returns false
+ * when the entry is busy (a copy in flight): try again later.
+ */
+static bool cbs_row_forget_cached(struct cbs_cache *c, u64 dblock)
+{
+	bool ok = true;
+	u32 cb;
+
+	spin_lock_irq(&c->lock);
+	cb = cbs_lookup(c, dblock);
+	if (cb != CBS_NONE) {
+		if (c->entries[cb].flags & CBS_E_BUSY)
+			ok = false;
+		else
+			cbs_invalidate(c, cb);
+	}
+	spin_unlock_irq(&c->lock);
+	return ok;
+}
+
+/* One of the zeroings of a partial provision ended. */
+static void cbs_row_zeroed(int read_err, unsigned long write_err, void *context)
+{
+	struct bio *bio = context;
+	struct cbs_pb *pb = cbs_pb(bio);
+
+	if (read_err || write_err)
+		WRITE_ONCE(pb->zero_err, true);
+	if (!atomic_dec_and_test(&pb->zeroing))
+		return;
+	if (READ_ONCE(pb->zero_err)) {
+		/* ends the provision through row_work, without a mapping */
+		bio->bi_status = BLK_STS_IOERR;
+		cbs_row_prov_end(pb->c, bio);
+		return;
+	}
+	cbs_handle_deferred(pb->c, bio);
+}
+
+/*
+ * Zero the parts of the new data block the bio does not cover, then write
+ * the bio. Never the whole block: a zeroing that overlaps the bio could
+ * reach the disk after it (it is not flushed before the bio is issued, and
+ * dm-log-writes replays such writes in that order).
+ */
+static void cbs_row_zero_rest(struct cbs_cache *c, struct bio *bio)
+{
+	sector_t start = bio->bi_iter.bi_sector & ~(sector_t)(c->block_sectors - 1);
+	sector_t end = start + c->block_sectors;
+	struct cbs_pb *pb = cbs_pb(bio);
+	struct dm_io_region r[2];
+	unsigned int n = 0, i;
+
+	if (bio->bi_iter.bi_sector > start)
+		r[n++] = (struct dm_io_region){ c->obdev, start,
+						bio->bi_iter.bi_sector - start };
+	if (bio_end_sector(bio) < end)
+		r[n++] = (struct dm_io_region){ c->obdev, bio_end_sector(bio),
+						end - bio_end_sector(bio) };
+	pb->zero_err = false;
+	atomic_set(&pb->zeroing, n);
+	for (i = 0; i < n; i++)
+		dm_kcopyd_zero(c->kc, 1, &r[i], 0, cbs_row_zeroed, bio);
+}
+
+/* A write to an unmapped block: steps 1 and 2 above. From the worker. */
+static void cbs_row_provision_start(struct cbs_cache *c, struct bio *bio)
+{
+	struct cbs_row *row = c->row;
+	struct cbs_pb *pb = cbs_pb(bio);
+	u64 dblock;
+	int r;
+
+	down_read_non_owner(&row->gate);
+	r = cbs_row_alloc(c, &dblock);
+	if (r) {
+		up_read_non_owner(&row->gate);
+		if (r == -ENOSPC)
+			cbs_row_nospc(c);
+		bio->bi_status = r == -ENOSPC ? BLK_STS_NOSPC : BLK_STS_IOERR;
+		bio_endio(bio);
+		return;
+	}
+	if (!cbs_row_forget_cached(c, dblock)) {
+		cbs_row_unalloc(c, dblock);
+		up_read_non_owner(&row->gate);
+		spin_lock_irq(&c->lock);
+		bio_list_add(&c->row_retry, bio);
+		spin_unlock_irq(&c->lock);
+		return;
+	}
+	pb->c = c;
+	pb->dblock = dblock;
+	pb->row_prov = true;
+	bio_list_init(&pb->waiters);
+	spin_lock_irq(&c->lock);
+	hlist_add_head(&pb->prov_node,
+		       &c->prov_hash[hash_32(pb->lblock, CBS_PROV_BITS)]);
+	c->row_provisions++;
+	spin_unlock_irq(&c->lock);
+
+	cbs_row_remap(c, bio, dblock);
+	if (bio_sectors(bio) == c->block_sectors)
+		cbs_handle_deferred(c, bio);
+	else
+		cbs_row_zero_rest(c, bio);
+}
+
+/* The worker's share: deferred lookups and provisions. */
+void cbs_row_process(struct cbs_cache *c)
+{
+	struct bio_list deferred;
+	struct cbs_pb *pb;
+	struct bio *bio;
+	bool shared, wait;
+	u64 dblock;
+	int r;
+
+	spin_lock_irq(&c->lock);
+	deferred = c->row_deferred;
+	bio_list_merge(&deferred, &c->row_retry);
+	bio_list_init(&c->row_deferred);
+	bio_list_init(&c->row_retry);
+	spin_unlock_irq(&c->lock);
+
+	while ((bio = bio_list_pop(&deferred))) {
+		pb = cbs_pb(bio);
+		spin_lock_irq(&c->lock);
+		wait = cbs_prov_wait(c, bio);
+		spin_unlock_irq(&c->lock);
+		if (wait)
+			continue;
+		r = cbs_row_lookup(c, pb->lblock, true, &dblock, &shared);
+		if (!r && !(op_is_write(bio_op(bio)) && shared)) {
+			cbs_row_remap(c, bio, dblock);
+			cbs_handle_deferred(c, bio);
+		} else if (r == -ENODATA && !op_is_write(bio_op(bio))) {
+			zero_fill_bio(bio);
+			bio_endio(bio);
+		} else if (r == -ENODATA) {
+			cbs_row_provision_start(c, bio);
+		} else {
+			/* metadata read error, or a shared block (no snapshots yet) */
+			DMERR_LIMIT("ROW lookup of block %u failed (%d)", pb->lblock, r);
+			bio_io_error(bio);
+		}
+	}
+}
+
+/* ---- completion (step 3) ------------------------------------------- */
+
+/* From ->end_io (or a failed zeroing): hand the provision to row_work. */
+void cbs_row_prov_end(struct cbs_cache *c, struct bio *bio)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&c->lock, flags);
+	bio_list_add(&c->row_done, bio);
+	spin_unlock_irqrestore(&c->lock, flags);
+	queue_work(c->row_wq, &c->row_work);
+}
+
+void cbs_row_work(struct work_struct *work)
+{
+	struct cbs_cache *c = container_of(work, struct cbs_cache, row_work);
+	struct bio_list done, waiters;
+	struct cbs_pb *pb;
+	struct bio *bio;
+	int r;
+
+	spin_lock_irq(&c->lock);
+	done = c->row_done;
+	bio_list_init(&c->row_done);
+	spin_unlock_irq(&c->lock);
+
+	while ((bio = bio_list_pop(&done))) {
+		pb = cbs_pb(bio);
+		if (bio->bi_status) {
+			cbs_row_unalloc(c, pb->dblock);
+		} else {
+			r = cbs_row_insert(c, pb->lblock, pb->dblock);
+			if (r) {
+				DMERR_LIMIT("cannot map block %u (%d): metadata read-only",
+					    pb->lblock, r);
+				bio->bi_status = BLK_STS_IOERR;
+			}
+		}
+		up_read_non_owner(&c->row->gate);
+
+		spin_lock_irq(&c->lock);
+		/* the waker commits within a second */
+		c->meta_changed = true;
+		hlist_del(&pb->prov_node);
+		c->row_provisions--;
+		waiters = pb->waiters;
+		bio_list_merge(&c->row_deferred, &waiters);
+		spin_unlock_irq(&c->lock);
+		if (!bio_list_empty(&waiters))
+			cbs_kick(c);
+
+		pb->row_prov = false;
+		if (!bio->bi_status && (bio->bi_opf & REQ_FUA))
+			cbs_defer_end(c, bio, &c->end_after_commit);
+		else
+			bio_endio(bio);
+	}
+}
