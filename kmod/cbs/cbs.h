@@ -163,6 +163,11 @@ struct cbs_cache {
 	struct bio_list row_retry;	/* next worker run */
 	struct bio_list row_done;	/* provisions to finish (row_work) */
 	u32 row_provisions;		/* in flight */
+	u64 row_redirects;		/* writes redirected off a shared block */
+	u32 row_writes;			/* writes in flight (mapped, not ended) */
+	bool row_frozen;		/* a snapshot is being taken */
+	struct bio_list row_held;	/* writes meanwhile */
+	struct mutex row_snap_lock;	/* serialises snapshot operations */
 	u64 row_nospc;			/* writes failed: data device full */
 	bool row_nospc_raised;		/* event sent since clear_stats */
 	struct workqueue_struct *row_wq;

@@ -481,6 +481,8 @@ int cbs_end_io(struct dm_target *ti, struct bio *bio, blk_status_t *error)
 		cbs_row_prov_end(c, bio);
 		return DM_ENDIO_INCOMPLETE;
 	}
+	if (pb->row_counted)
+		cbs_row_write_end(c, bio);
 	return DM_ENDIO_DONE;
 }
 

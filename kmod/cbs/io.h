@@ -39,12 +39,14 @@ struct cbs_pb {
 	u8 after;
 	/* ROW volumes (rowio.c) */
 	bool row_prov;			/* provisions dblock for lblock */
+	bool row_counted;		/* in c->row_writes */
 	u32 lblock;
 	u64 dblock;
 	struct cbs_cache *c;
 	struct hlist_node prov_node;	/* on c->prov_hash while provisioning */
 	struct bio_list waiters;	/* bios to lblock meanwhile */
-	atomic_t zeroing;		/* zeroings of the rest in flight */
+	u32 pin_cb;			/* cache block a copy reads, or CBS_NONE */
+	atomic_t zeroing;		/* fills of the rest in flight */
 	bool zero_err;
 };
 

@@ -34,6 +34,15 @@ int cbs_act_set(struct cbs_cache *c, const struct cbs_knob_set *set,
 		const char **error);
 void cbs_act_clear_stats(struct cbs_cache *c);
 
+enum cbs_snap_op {
+	CBS_SNAP_CREATE,
+	CBS_SNAP_DELETE,
+	CBS_SNAP_ROLLBACK,
+};
+
+int cbs_act_snap(struct cbs_cache *c, enum cbs_snap_op op, const char *name,
+		 const char **error);
+
 /* netlink.c */
 int cbs_nl_init(void);
 void cbs_nl_exit(void);

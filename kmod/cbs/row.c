@@ -11,7 +11,10 @@
  */
 #include <linux/blkdev.h>
 #include <linux/crc32c.h>
+#include <linux/ctype.h>
 #include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
 
 #include "cbs.h"
 #include "row.h"
@@ -460,7 +463,14 @@ int cbs_row_lookup(struct cbs_cache *c, u64 lblock, bool can_block,
 			    row->dev_root, keys, &v);
 	if (!r) {
 		cbs_row_unpack(le64_to_cpu(v), dblock, &t);
-		*shared = t < row->snapshotted_time;
+		/*
+		 * Mapped before the last snapshot: a snapshot may use the
+		 * block, through its own mapping or a shared B-tree node
+		 * (whose data blocks' counts only go up when it is
+		 * shadowed, so the space map cannot tell). Once no snapshot
+		 * is left, nothing is shared.
+		 */
+		*shared = row->nr_snaps && t < row->snapshotted_time;
 	}
 	up_read(&row->lock);
 	return r;
@@ -544,4 +554,267 @@ int cbs_row_space(struct cbs_cache *c, struct cbs_row_space *s)
 	s->mapped = row->mapped;
 	up_read(&row->lock);
 	return r;
+}
+
+/* ---- snapshots ------------------------------------------------------ */
+
+struct cbs_row_find {
+	const char *name;
+	u64 id;
+	struct cbs_disk_dev d;
+};
+
+static int cbs_row_find_one(void *context, u64 *keys, void *leaf)
+{
+	struct cbs_row_find *f = context;
+	struct cbs_disk_dev *d = leaf;
+
+	if (!keys[0])
+		return 0;
+	if (f->name && !strncmp(d->name, f->name, sizeof(d->name))) {
+		f->id = keys[0];
+		memcpy(&f->d, d, sizeof(*d));
+	}
+	return 0;
+}
+
+/* The snapshot called @name: its id (0 when there is none). Under lock. */
+static int cbs_row_find(struct cbs_row *row, const char *name, u64 *id,
+			struct cbs_disk_dev *d)
+{
+	struct cbs_row_find f = { .name = name };
+	int r;
+
+	r = dm_btree_walk(&row->details_info, row->details_root,
+			  cbs_row_find_one, &f);
+	*id = f.id;
+	if (d)
+		*d = f.d;
+	return r;
+}
+
+/* A snapshot name: 1 to 31 of [A-Za-z0-9._+-], not starting with '-'. */
+bool cbs_row_name_ok(const char *name)
+{
+	size_t i, n = strnlen(name, CBS_ROW_NAME_LEN);
+
+	if (!n || n == CBS_ROW_NAME_LEN || name[0] == '-')
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum(name[i]) && !strchr("._+-", name[i]))
+			return false;
+	return true;
+}
+
+static int cbs_row_time_next(struct cbs_row *row, const char **error)
+{
+	if (row->time >= CBS_ROW_TIME_MASK) {
+		*error = "snapshot clock exhausted";
+		return -ENOSPC;
+	}
+	row->time++;
+	row->snapshotted_time = row->time;
+	return 0;
+}
+
+/*
+ * Snapshot the volume as @name. The caller has quiesced writes (no bio
+ * in flight, none provisioning) and commits afterwards. A failure after
+ * the first tree change turns the map read-only: the last commit stays.
+ */
+int cbs_row_snap_create(struct cbs_cache *c, const char *name,
+			const char **error)
+{
+	struct cbs_row *row = c->row;
+	struct cbs_disk_dev d = {};
+	u64 key = 0, id;
+	dm_block_t sub;
+	__le64 v;
+	int r;
+
+	if (!cbs_row_name_ok(name)) {
+		*error = "bad snapshot name (1-31 of A-Z a-z 0-9 . _ + -)";
+		return -EINVAL;
+	}
+	down_write(&row->lock);
+	r = row->fail ? -EROFS : cbs_row_find(row, name, &id, NULL);
+	if (r) {
+		*error = "cannot read the snapshot list";
+		goto out;
+	}
+	if (id) {
+		*error = "a snapshot of that name exists";
+		r = -EEXIST;
+		goto out;
+	}
+	r = dm_btree_lookup(&row->tl_info, row->dev_root, &key, &v);
+	if (r) {
+		*error = "cannot read the volume's map";
+		goto out;
+	}
+	r = cbs_row_time_next(row, error);
+	if (r)
+		goto out;
+	id = row->next_id;
+	sub = le64_to_cpu(v);
+	d.mapped_blocks = cpu_to_le64(row->mapped);
+	d.creation_time = cpu_to_le64(row->time);
+	d.snapshotted_time = cpu_to_le64(row->time);
+	d.ctime = cpu_to_le64(ktime_get_real_seconds());
+	strscpy_pad(d.name, name, sizeof(d.name));
+	/* the snapshot shares the volume's subtree */
+	dm_tm_inc(row->tm, sub);
+	__dm_bless_for_disk(&v);
+	r = dm_btree_insert(&row->tl_info, row->dev_root, &id, &v, &row->dev_root);
+	if (r) {
+		dm_tm_dec(row->tm, sub);
+		goto fail;
+	}
+	r = cbs_row_details_insert(row, id, &d);
+	if (r)
+		goto fail;
+	row->next_id++;
+	row->nr_snaps++;
+	goto out;
+fail:
+	*error = "metadata error: read-only";
+	row->fail = true;
+out:
+	up_write(&row->lock);
+	return r;
+}
+
+/*
+ * Delete snapshot @name: its subtree loses a reference, and every node and
+ * data block only it used is freed with it.
+ */
+int cbs_row_snap_delete(struct cbs_cache *c, const char *name,
+			const char **error)
+{
+	struct cbs_row *row = c->row;
+	u64 id;
+	int r;
+
+	down_write(&row->lock);
+	r = row->fail ? -EROFS : cbs_row_find(row, name, &id, NULL);
+	if (r) {
+		*error = "cannot read the snapshot list";
+		goto out;
+	}
+	if (!id) {
+		*error = "no snapshot of that name";
+		r = -ENOENT;
+		goto out;
+	}
+	r = dm_btree_remove(&row->tl_info, row->dev_root, &id, &row->dev_root);
+	if (!r)
+		r = dm_btree_remove(&row->details_info, row->details_root, &id,
+				    &row->details_root);
+	if (r) {
+		*error = "metadata error: read-only";
+		row->fail = true;
+		goto out;
+	}
+	row->nr_snaps--;
+out:
+	up_write(&row->lock);
+	return r;
+}
+
+/*
+ * Roll the volume back to snapshot @name: the volume's subtree becomes the
+ * snapshot's (one level-0 insert), its old subtree loses a reference and
+ * what only it used is freed. Every mapping is shared again. The volume is
+ * suspended (no I/O); the caller commits.
+ */
+int cbs_row_snap_rollback(struct cbs_cache *c, const char *name,
+			  const char **error)
+{
+	struct cbs_row *row = c->row;
+	struct cbs_disk_dev d;
+	u64 key = 0, id;
+	__le64 v;
+	int r;
+
+	down_write(&row->lock);
+	r = row->fail ? -EROFS : cbs_row_find(row, name, &id, &d);
+	if (r) {
+		*error = "cannot read the snapshot list";
+		goto out;
+	}
+	if (!id) {
+		*error = "no snapshot of that name";
+		r = -ENOENT;
+		goto out;
+	}
+	r = dm_btree_lookup(&row->tl_info, row->dev_root, &id, &v);
+	if (r) {
+		*error = "cannot read the snapshot's map";
+		goto out;
+	}
+	r = cbs_row_time_next(row, error);
+	if (r)
+		goto out;
+	dm_tm_inc(row->tm, le64_to_cpu(v));
+	__dm_bless_for_disk(&v);
+	/* the old subtree's reference drops through the value type */
+	r = dm_btree_insert(&row->tl_info, row->dev_root, &key, &v, &row->dev_root);
+	if (r) {
+		*error = "metadata error: read-only";
+		row->fail = true;
+		goto out;
+	}
+	row->mapped = le64_to_cpu(d.mapped_blocks);
+out:
+	up_write(&row->lock);
+	return r;
+}
+
+struct cbs_row_list {
+	char *result;
+	unsigned int maxlen, sz;
+};
+
+static int cbs_row_list_one(void *context, u64 *keys, void *leaf)
+{
+	struct cbs_row_list *l = context;
+	struct cbs_disk_dev *d = leaf;
+	char name[CBS_ROW_NAME_LEN + 1];
+	unsigned int maxlen = l->maxlen, sz = l->sz;
+	char *result = l->result;
+
+	if (!keys[0])
+		return 0;
+	memcpy(name, d->name, CBS_ROW_NAME_LEN);
+	name[CBS_ROW_NAME_LEN] = 0;
+	DMEMIT("%llu %s %llu %llu\n", keys[0], name, le64_to_cpu(d->ctime),
+	       le64_to_cpu(d->mapped_blocks));
+	l->sz = sz;
+	return 0;
+}
+
+/* "snapshot list": one line per snapshot, "<id> <name> <ctime> <mapped>". */
+int cbs_row_snap_list(struct cbs_cache *c, char *result, unsigned int maxlen)
+{
+	struct cbs_row_list l = { result, maxlen, 0 };
+	struct cbs_row *row = c->row;
+	int r;
+
+	if (maxlen)
+		result[0] = 0;
+	down_read(&row->lock);
+	r = dm_btree_walk(&row->details_info, row->details_root,
+			  cbs_row_list_one, &l);
+	up_read(&row->lock);
+	return r;
+}
+
+u64 cbs_row_nr_snaps(struct cbs_cache *c)
+{
+	u64 n;
+
+	down_read(&c->row->lock);
+	n = c->row->nr_snaps;
+	up_read(&c->row->lock);
+	return n;
 }

@@ -69,11 +69,23 @@ int cbs_row_alloc(struct cbs_cache *c, u64 *dblock);
 void cbs_row_unalloc(struct cbs_cache *c, u64 dblock);
 int cbs_row_insert(struct cbs_cache *c, u64 lblock, u64 dblock);
 int cbs_row_space(struct cbs_cache *c, struct cbs_row_space *s);
+bool cbs_row_name_ok(const char *name);
+int cbs_row_snap_create(struct cbs_cache *c, const char *name,
+			const char **error);
+int cbs_row_snap_delete(struct cbs_cache *c, const char *name,
+			const char **error);
+int cbs_row_snap_rollback(struct cbs_cache *c, const char *name,
+			  const char **error);
+int cbs_row_snap_list(struct cbs_cache *c, char *result, unsigned int maxlen);
+u64 cbs_row_nr_snaps(struct cbs_cache *c);
 
 /* rowio.c */
 int cbs_row_map(struct cbs_cache *c, struct bio *bio);
 void cbs_row_process(struct cbs_cache *c);
 void cbs_row_prov_end(struct cbs_cache *c, struct bio *bio);
 void cbs_row_work(struct work_struct *work);
+int cbs_row_freeze(struct cbs_cache *c);
+void cbs_row_thaw(struct cbs_cache *c);
+void cbs_row_write_end(struct cbs_cache *c, struct bio *bio);
 
 #endif /* _CBS_ROW_H */

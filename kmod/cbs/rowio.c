@@ -12,7 +12,8 @@
  *     the bio, counted, with a dm event) and any stale cache entry for it
  *     is dropped;
  *  2. the bio is written there (a partial write after zeroing the rest of
- *     the block), through the cache logic like any other write;
+ *     the block, or copying it from the old block for a redirect), through
+ *     the cache logic like any other write;
  *  3. when it completes, row_work inserts the mapping, then the bio ends
  *     (REQ_FUA: after the commit that makes the mapping durable, bug T1).
  *
@@ -90,6 +91,16 @@ int cbs_row_map(struct cbs_cache *c, struct bio *bio)
 		return DM_MAPIO_SUBMITTED;
 	}
 	spin_lock_irqsave(&c->lock, flags);
+	if (write && c->row_frozen) {
+		/* a snapshot is being taken: after it (cbs_row_thaw) */
+		bio_list_add(&c->row_held, bio);
+		spin_unlock_irqrestore(&c->lock, flags);
+		return DM_MAPIO_SUBMITTED;
+	}
+	if (write) {
+		c->row_writes++;
+		pb->row_counted = true;
+	}
 	wait = cbs_prov_wait(c, bio);
 	spin_unlock_irqrestore(&c->lock, flags);
 	if (wait)
@@ -143,8 +154,23 @@ static bool cbs_row_forget_cached(struct cbs_cache *c, u64 dblock)
 	return ok;
 }
 
-/* One of the zeroings of a partial provision ended. */
-static void cbs_row_zeroed(int read_err, unsigned long write_err, void *context)
+/* Unpin the dirty cache block a copy read from. */
+static void cbs_row_unpin(struct cbs_cache *c, struct cbs_pb *pb)
+{
+	unsigned long flags;
+
+	if (pb->pin_cb == CBS_NONE)
+		return;
+	spin_lock_irqsave(&c->lock, flags);
+	c->entries[pb->pin_cb].flags &= ~CBS_E_BUSY;
+	spin_unlock_irqrestore(&c->lock, flags);
+	pb->pin_cb = CBS_NONE;
+	/* bios to that block waited on it */
+	cbs_kick(c);
+}
+
+/* One of the zeroings or copies of a partial provision ended. */
+static void cbs_row_filled(int read_err, unsigned long write_err, void *context)
 {
 	struct bio *bio = context;
 	struct cbs_pb *pb = cbs_pb(bio);
@@ -153,6 +179,7 @@ static void cbs_row_zeroed(int read_err, unsigned long write_err, void *context)
 		WRITE_ONCE(pb->zero_err, true);
 	if (!atomic_dec_and_test(&pb->zeroing))
 		return;
+	cbs_row_unpin(pb->c, pb);
 	if (READ_ONCE(pb->zero_err)) {
 		/* ends the provision through row_work, without a mapping */
 		bio->bi_status = BLK_STS_IOERR;
@@ -163,17 +190,20 @@ static void cbs_row_zeroed(int read_err, unsigned long write_err, void *context)
 }
 
 /*
- * Zero the parts of the new data block the bio does not cover, then write
- * the bio. Never the whole block: a zeroing that overlaps the bio could
- * reach the disk after it (it is not flushed before the bio is issued, and
- * dm-log-writes replays such writes in that order).
+ * Fill the parts of the new data block the bio does not cover, then write
+ * the bio: zeroes for a block that was not mapped, the old block's data for
+ * a redirect (from @src, the cache or the data device). Never the whole
+ * block: a fill that overlaps the bio could reach the disk after it (it is
+ * not flushed before the bio is issued, and dm-log-writes replays such
+ * writes in that order).
  */
-static void cbs_row_zero_rest(struct cbs_cache *c, struct bio *bio)
+static void cbs_row_fill_rest(struct cbs_cache *c, struct bio *bio,
+			      const struct dm_io_region *src)
 {
 	sector_t start = bio->bi_iter.bi_sector & ~(sector_t)(c->block_sectors - 1);
 	sector_t end = start + c->block_sectors;
 	struct cbs_pb *pb = cbs_pb(bio);
-	struct dm_io_region r[2];
+	struct dm_io_region r[2], from[2];
 	unsigned int n = 0, i;
 
 	if (bio->bi_iter.bi_sector > start)
@@ -184,22 +214,83 @@ static void cbs_row_zero_rest(struct cbs_cache *c, struct bio *bio)
 						end - bio_end_sector(bio) };
 	pb->zero_err = false;
 	atomic_set(&pb->zeroing, n);
-	for (i = 0; i < n; i++)
-		dm_kcopyd_zero(c->kc, 1, &r[i], 0, cbs_row_zeroed, bio);
+	for (i = 0; i < n; i++) {
+		if (!src) {
+			dm_kcopyd_zero(c->kc, 1, &r[i], 0, cbs_row_filled, bio);
+			continue;
+		}
+		from[i] = (struct dm_io_region){ src->bdev,
+						 src->sector + r[i].sector - start,
+						 r[i].count };
+		dm_kcopyd_copy(c->kc, &from[i], 1, &r[i], 0, cbs_row_filled, bio);
+	}
 }
 
-/* A write to an unmapped block: steps 1 and 2 above. From the worker. */
-static void cbs_row_provision_start(struct cbs_cache *c, struct bio *bio)
+/*
+ * Where the data of shared block @old is: a dirty cache block (pinned BUSY
+ * until the copy ends, so writeback and eviction leave it alone) or the
+ * data device. False when the cache block is busy: try again later.
+ */
+static bool cbs_row_copy_source(struct cbs_cache *c, struct cbs_pb *pb,
+				u64 old, struct dm_io_region *src)
 {
+	u32 cb;
+	u8 *ef;
+
+	pb->pin_cb = CBS_NONE;
+	*src = (struct dm_io_region){ c->obdev, old << c->block_shift,
+				      c->block_sectors };
+	spin_lock_irq(&c->lock);
+	cb = cbs_lookup(c, old);
+	if (cb != CBS_NONE) {
+		ef = &c->entries[cb].flags;
+		if (*ef & CBS_E_BUSY) {
+			spin_unlock_irq(&c->lock);
+			return false;
+		}
+		if (*ef & CBS_E_DIRTY) {
+			*ef |= CBS_E_BUSY;
+			pb->pin_cb = cb;
+			*src = (struct dm_io_region){ c->cbdev,
+				(sector_t)cb << c->block_shift, c->block_sectors };
+		}
+	}
+	spin_unlock_irq(&c->lock);
+	return true;
+}
+
+static void cbs_row_retry(struct cbs_cache *c, struct bio *bio)
+{
+	spin_lock_irq(&c->lock);
+	bio_list_add(&c->row_retry, bio);
+	spin_unlock_irq(&c->lock);
+}
+
+/*
+ * A write to an unmapped block (@shared false), or to a block a snapshot
+ * shares, @old (@shared true): steps 1 and 2 above, the rest of the block
+ * zeroed or copied from @old. From the worker.
+ */
+static void cbs_row_provision_start(struct cbs_cache *c, struct bio *bio,
+				    bool shared, u64 old)
+{
+	bool partial = bio_sectors(bio) != c->block_sectors;
 	struct cbs_row *row = c->row;
 	struct cbs_pb *pb = cbs_pb(bio);
+	struct dm_io_region src;
 	u64 dblock;
 	int r;
 
+	pb->pin_cb = CBS_NONE;
+	if (shared && partial && !cbs_row_copy_source(c, pb, old, &src)) {
+		cbs_row_retry(c, bio);
+		return;
+	}
 	down_read_non_owner(&row->gate);
 	r = cbs_row_alloc(c, &dblock);
 	if (r) {
 		up_read_non_owner(&row->gate);
+		cbs_row_unpin(c, pb);
 		if (r == -ENOSPC)
 			cbs_row_nospc(c);
 		bio->bi_status = r == -ENOSPC ? BLK_STS_NOSPC : BLK_STS_IOERR;
@@ -209,9 +300,8 @@ static void cbs_row_provision_start(struct cbs_cache *c, struct bio *bio)
 	if (!cbs_row_forget_cached(c, dblock)) {
 		cbs_row_unalloc(c, dblock);
 		up_read_non_owner(&row->gate);
-		spin_lock_irq(&c->lock);
-		bio_list_add(&c->row_retry, bio);
-		spin_unlock_irq(&c->lock);
+		cbs_row_unpin(c, pb);
+		cbs_row_retry(c, bio);
 		return;
 	}
 	pb->c = c;
@@ -222,13 +312,15 @@ static void cbs_row_provision_start(struct cbs_cache *c, struct bio *bio)
 	hlist_add_head(&pb->prov_node,
 		       &c->prov_hash[hash_32(pb->lblock, CBS_PROV_BITS)]);
 	c->row_provisions++;
+	if (shared)
+		c->row_redirects++;
 	spin_unlock_irq(&c->lock);
 
 	cbs_row_remap(c, bio, dblock);
-	if (bio_sectors(bio) == c->block_sectors)
+	if (!partial)
 		cbs_handle_deferred(c, bio);
 	else
-		cbs_row_zero_rest(c, bio);
+		cbs_row_fill_rest(c, bio, shared ? &src : NULL);
 }
 
 /* The worker's share: deferred lookups and provisions. */
@@ -263,9 +355,11 @@ void cbs_row_process(struct cbs_cache *c)
 			zero_fill_bio(bio);
 			bio_endio(bio);
 		} else if (r == -ENODATA) {
-			cbs_row_provision_start(c, bio);
+			cbs_row_provision_start(c, bio, false, 0);
+		} else if (!r) {
+			/* a snapshot shares the block: redirect the write */
+			cbs_row_provision_start(c, bio, true, dblock);
 		} else {
-			/* metadata read error, or a shared block (no snapshots yet) */
 			DMERR_LIMIT("ROW lookup of block %u failed (%d)", pb->lblock, r);
 			bio_io_error(bio);
 		}
@@ -329,4 +423,52 @@ void cbs_row_work(struct work_struct *work)
 		else
 			bio_endio(bio);
 	}
+}
+
+/* ---- quiescing for snapshots ---------------------------------------- */
+
+/* A counted write (see cbs_row_map) completed. */
+void cbs_row_write_end(struct cbs_cache *c, struct bio *bio)
+{
+	unsigned long flags;
+	bool wake;
+
+	cbs_pb(bio)->row_counted = false;
+	spin_lock_irqsave(&c->lock, flags);
+	wake = !--c->row_writes && c->row_frozen;
+	spin_unlock_irqrestore(&c->lock, flags);
+	if (wake)
+		wake_up_all(&c->wait);
+}
+
+/*
+ * Hold new writes and wait until none is in flight (provisions included):
+ * the volume is at one point in time. Interruptible: -EINTR, thawed.
+ */
+int cbs_row_freeze(struct cbs_cache *c)
+{
+	spin_lock_irq(&c->lock);
+	c->row_frozen = true;
+	spin_unlock_irq(&c->lock);
+	if (wait_event_interruptible(c->wait, !READ_ONCE(c->row_writes))) {
+		cbs_row_thaw(c);
+		return -EINTR;
+	}
+	return 0;
+}
+
+/* Let the held writes go, looked up anew (sharing may have changed). */
+void cbs_row_thaw(struct cbs_cache *c)
+{
+	struct bio *bio;
+
+	spin_lock_irq(&c->lock);
+	c->row_frozen = false;
+	while ((bio = bio_list_pop(&c->row_held))) {
+		cbs_pb(bio)->row_counted = true;
+		c->row_writes++;
+		bio_list_add(&c->row_deferred, bio);
+	}
+	spin_unlock_irq(&c->lock);
+	cbs_kick(c);
 }

@@ -235,6 +235,7 @@ static struct cbs_cache *cbs_cache_create(struct cbs_c *cc, char **error)
 	spin_lock_init(&c->lock);
 	mutex_init(&c->commit_lock);
 	mutex_init(&c->ti_lock);
+	mutex_init(&c->row_snap_lock);
 	init_waitqueue_head(&c->wait);
 	INIT_WORK(&c->worker, cbs_worker);
 	INIT_DELAYED_WORK(&c->waker, cbs_waker);
@@ -612,24 +613,28 @@ void cbs_snapshot(struct cbs_cache *c, struct cbs_snap *snap)
 	spin_unlock_irq(&c->lock);
 }
 
-/* ROW volumes: " row <data used>/<total> <metadata used>/<total> <mapped> <no_space>" */
+/*
+ * ROW volumes: " row <data used>/<total> <metadata used>/<total> <mapped>
+ * <no_space> <snapshots> <redirects>"
+ */
 static void cbs_row_status(struct cbs_cache *c, char *result, unsigned int maxlen,
 			   unsigned int *szp)
 {
 	struct cbs_row_space sp;
 	unsigned int sz = *szp;
-	u64 nospc;
+	u64 nospc, redirects;
 
 	spin_lock_irq(&c->lock);
 	nospc = c->row_nospc;
+	redirects = c->row_redirects;
 	spin_unlock_irq(&c->lock);
 	if (cbs_row_space(c, &sp)) {
 		DMEMIT(" row error");
 	} else {
-		DMEMIT(" row %llu/%llu %llu/%llu %llu %llu",
+		DMEMIT(" row %llu/%llu %llu/%llu %llu %llu %llu %llu",
 		       sp.data_total - sp.data_free, sp.data_total,
 		       sp.meta_total - sp.meta_free, sp.meta_total,
-		       sp.mapped, nospc);
+		       sp.mapped, nospc, cbs_row_nr_snaps(c), redirects);
 	}
 	*szp = sz;
 }
@@ -802,12 +807,112 @@ void cbs_act_clear_stats(struct cbs_cache *c)
 }
 
 /*
+ * Snapshot operations of a ROW volume (Documentation/cbs.rst, "Snapshots"),
+ * each ending with a commit: the operation is on disk when it returns.
+ * Create quiesces the volume's writes itself; rollback wants the volume
+ * suspended.
+ */
+int cbs_act_snap(struct cbs_cache *c, enum cbs_snap_op op, const char *name,
+		 const char **error)
+{
+	int r;
+
+	if (!c->row) {
+		*error = "not a ROW volume (table feature row)";
+		return -EOPNOTSUPP;
+	}
+	if (READ_ONCE(c->ro)) {
+		*error = "metadata is read-only";
+		return -EROFS;
+	}
+	mutex_lock(&c->row_snap_lock);
+	switch (op) {
+	case CBS_SNAP_CREATE:
+		r = cbs_row_freeze(c);
+		if (r) {
+			*error = "interrupted while writes drained";
+			break;
+		}
+		r = cbs_row_snap_create(c, name, error);
+		if (!r)
+			r = cbs_md_commit(c, false);
+		cbs_row_thaw(c);
+		break;
+	case CBS_SNAP_DELETE:
+		r = cbs_row_snap_delete(c, name, error);
+		if (!r)
+			r = cbs_md_commit(c, false);
+		break;
+	case CBS_SNAP_ROLLBACK:
+		if (!READ_ONCE(c->suspended)) {
+			*error = "suspend the volume first";
+			r = -EBUSY;
+			break;
+		}
+		r = cbs_row_snap_rollback(c, name, error);
+		if (!r)
+			r = cbs_md_commit(c, true);
+		break;
+	default:
+		*error = "unknown snapshot operation";
+		r = -EINVAL;
+		break;
+	}
+	mutex_unlock(&c->row_snap_lock);
+	if (r == -EROFS || (r && READ_ONCE(c->ro)))
+		*error = "metadata error: read-only";
+	return r;
+}
+
+static const char * const cbs_snap_ops[] = {
+	[CBS_SNAP_CREATE] = "create",
+	[CBS_SNAP_DELETE] = "delete",
+	[CBS_SNAP_ROLLBACK] = "rollback",
+};
+
+/* "snapshot create|delete|rollback NAME", "snapshot list" */
+static int cbs_message_snap(struct cbs_cache *c, unsigned int argc, char **argv,
+			    char *result, unsigned int maxlen)
+{
+	const char *error;
+	unsigned int i;
+	int r;
+
+	if (argc == 2 && !strcasecmp(argv[1], "list")) {
+		if (!c->row) {
+			DMERR("snapshot: not a ROW volume (table feature row)");
+			return -EOPNOTSUPP;
+		}
+		r = cbs_row_snap_list(c, result, maxlen);
+		if (r)
+			DMERR("snapshot list: cannot read the snapshot list");
+		return r ? r : 1;
+	}
+	for (i = 0; i < ARRAY_SIZE(cbs_snap_ops); i++)
+		if (argc >= 2 && !strcasecmp(argv[1], cbs_snap_ops[i]))
+			break;
+	if (i == ARRAY_SIZE(cbs_snap_ops)) {
+		DMERR("snapshot: expects create, delete, rollback or list");
+		return -EINVAL;
+	}
+	if (argc != 3) {
+		DMERR("snapshot %s: expects one name", cbs_snap_ops[i]);
+		return -EINVAL;
+	}
+	r = cbs_act_snap(c, i, argv[2], &error);
+	if (r)
+		DMERR("snapshot %s %s: %s", cbs_snap_ops[i], argv[2], error);
+	return r;
+}
+
+/*
  * Messages supported:
  *   flush
  *   cleaner
  *   clear_stats
  *   <knob> <value>      (sequential_cutoff, promote_threshold,
  *                        migration_threshold, dirty_low, dirty_high)
+ *   snapshot create|delete|rollback <name>, snapshot list (ROW volumes)
  */
 static int cbs_message(struct dm_target *ti, unsigned int argc, char **argv,
 		       char *result, unsigned int maxlen)
@@ -824,6 +929,8 @@ static int cbs_message(struct dm_target *ti, unsigned int argc, char **argv,
 		cbs_act_clear_stats(c);
 		return 0;
 	}
+	if (!strcasecmp(argv[0], "snapshot"))
+		return cbs_message_snap(c, argc, argv, result, maxlen);
 	if (READ_ONCE(c->ro)) {
 		DMERR("%s: metadata is read-only, message refused", argv[0]);
 		return -EROFS;

@@ -111,6 +111,7 @@ status_named()
 			v["data_used"] = d[1]; v["data_total"] = d[2]
 			v["meta_used"] = md[1]; v["meta_total"] = md[2]
 			v["mapped"] = $(i + 11); v["no_space"] = $(i + 12)
+			v["snapshots"] = $(i + 13); v["redirects"] = $(i + 14)
 		}
 		print v[want]
 	}'

@@ -1,0 +1,326 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# dm-cbs ROW snapshots (dmsetup message DEV 0 snapshot create|delete|
+# rollback|list). A snapshot keeps the volume's contents at one point in
+# time: full-block overwrites after it go to new blocks without a copy,
+# partial ones copy the rest of the old block (from the cache when the
+# block is dirty there), rollback returns the volume to any snapshot and
+# keeps the others, deleting frees what only the snapshot used, a
+# snapshot taken while a writer runs holds a prefix of its writes, and
+# bad requests fail with a reason in the kernel log.
+
+ALL_TESTS="test_full_overwrite test_partial_overwrite test_rollback_any
+	   test_delete_frees test_under_load test_bad_messages"
+
+RAM_MB=128
+ORIGIN_MB=32
+CACHE_MB=8
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/cbs_lib.sh"
+
+DEV=/dev/mapper/cbs0
+VOL_MB=64
+WB="writeback sequential_cutoff 0"
+T=/tmp/cbs_row_snap
+
+row_create()
+{
+	# shellcheck disable=SC2086
+	ORIGIN_SECTORS=$((VOL_MB * 2048)) cbs_create row $WB "$@"
+}
+
+snap()
+{
+	dmsetup message cbs0 0 snapshot "$@"
+}
+
+# rollback NAME: suspend, roll back, resume
+rollback()
+{
+	dmsetup suspend cbs0 || return 1
+	snap rollback "$1"
+	local r=$?
+
+	dmsetup resume cbs0 || return 1
+	return $r
+}
+
+# same FILE MIB_OFFSET: the volume at MIB_OFFSET holds FILE
+same()
+{
+	local n=$(($(stat -c %s "$1") / 4096))
+
+	dd if=$DEV of=$T.got bs=4k skip=$(($2 * 256)) count=$n iflag=direct status=none &&
+		cmp -s "$1" $T.got
+}
+
+# put FILE MIB_OFFSET [BS]: write FILE there in BS (default 4k) writes
+put()
+{
+	dd if="$1" of=$DEV bs="${3:-4k}" seek=$(($2 << 20)) oflag=direct,seek_bytes \
+		status=none
+}
+
+last_err()
+{
+	dmesg | tail -n 3 | grep -q "$1"
+}
+
+test_full_overwrite()
+{
+	local used redir
+
+	RET=0
+	wipe_md
+	row_create
+	head -c 4M /dev/urandom > $T.a
+	head -c 4M /dev/urandom > $T.b
+	put $T.a 8
+	snap create s1
+	check_err $? "snapshot create"
+	check_eq "$(status_named snapshots)" 1 "snapshots in status"
+	used=$(status_named data_used)
+	redir=$(status_named redirects)
+	put $T.b 8
+	check_err $? "overwrite the 4 MiB with whole blocks"
+	same $T.b 8
+	check_err $? "the volume reads the new data"
+	check_eq "$(status_named data_used)" $((used + 1024)) "data blocks: old kept, new allocated"
+	check_eq "$(status_named redirects)" $((redir + 1024)) "redirected writes"
+	check_eq "$(status_named mapped)" 1024 "the volume still maps 1024 blocks"
+	# a second overwrite: the new blocks are the volume's own now
+	put $T.a 8
+	check_eq "$(status_named redirects)" $((redir + 1024)) "no redirect for exclusive blocks"
+	check_eq "$(status_named data_used)" $((used + 1024)) "no more data blocks"
+	rollback s1
+	check_err $? "rollback to s1"
+	put $T.b 8 && rollback s1
+	check_err $? "overwrite and roll back again"
+	same $T.a 8
+	check_err $? "after rollback the volume reads the snapshot's data"
+	check_eq "$(status_named data_used)" "$used" "the discarded blocks are free"
+	dm_remove cbs0
+	row_create
+	same $T.a 8
+	check_err $? "the same after re-create"
+	check_eq "$(status_named snapshots)" 1 "snapshots after re-create"
+	dm_remove cbs0
+	log_test "full-block overwrite of a snapshot's blocks: redirected, no copy; rollback"
+}
+
+# Sector-sized writes into blocks the snapshot shares: the rest of each
+# block is copied, from the data device or (dirty in writeback) the cache.
+test_partial_overwrite()
+{
+	local i
+
+	RET=0
+	wipe_md
+	row_create promote_threshold 1 dirty_low 80 dirty_high 90
+	head -c 1M /dev/urandom > $T.a
+	head -c 1M /dev/urandom > $T.c
+	# a on the data device (written back), c dirty in the cache
+	put $T.a 4
+	dmsetup message cbs0 0 flush
+	check_eq "$(status_named dirty)" 0 "dirty cache blocks after the flush"
+	put $T.c 6
+	check_eq "$(status_named dirty)" 256 "dirty cache blocks"
+	snap create s1
+	check_err $? "snapshot create"
+	cp $T.a $T.a2
+	cp $T.c $T.c2
+	head -c 512 /dev/urandom > $T.sec
+	for i in 0 7 9 100 255; do
+		dd if=$T.sec of=$DEV bs=512 seek=$(((4 * 256 + i) * 8 + i % 8)) oflag=direct \
+			status=none
+		dd if=$T.sec of=$T.a2 bs=512 seek=$((i * 8 + i % 8)) conv=notrunc status=none
+		dd if=$T.sec of=$DEV bs=512 seek=$(((6 * 256 + i) * 8 + i % 8)) oflag=direct \
+			status=none
+		dd if=$T.sec of=$T.c2 bs=512 seek=$((i * 8 + i % 8)) conv=notrunc status=none
+	done
+	same $T.a2 4
+	check_err $? "partial writes over data device blocks keep the rest"
+	same $T.c2 6
+	check_err $? "partial writes over dirty cache blocks keep the rest"
+	check_eq "$(status_named redirects)" 10 "redirected writes"
+	dmsetup message cbs0 0 flush
+	check_err $? "flush"
+	same $T.c2 6
+	check_err $? "the same after writeback"
+	rollback s1
+	same $T.a 4 && same $T.c 6
+	check_err $? "rollback: the snapshot's blocks were never written"
+	dm_remove cbs0
+	log_test "partial overwrite of a snapshot's blocks: the rest copied (data device, dirty cache)"
+}
+
+test_rollback_any()
+{
+	local i out
+
+	RET=0
+	wipe_md
+	row_create
+	for i in 1 2 3; do
+		head -c 2M /dev/urandom > $T.$i
+		put $T.$i 2
+		snap create s$i
+		check_err $? "snapshot s$i"
+	done
+	head -c 2M /dev/urandom > $T.4
+	put $T.4 2
+	for i in 2 1 3 2; do
+		rollback s$i
+		check_err $? "rollback to s$i"
+		same $T.$i 2
+		check_err $? "after rollback to s$i the volume has its data"
+		put $T.4 2
+	done
+	out=$(snap list)
+	check_err $? "snapshot list"
+	check_eq "$(echo "$out" | awk '{ printf "%s ", $2 }')" "s1 s2 s3 " "snapshots kept"
+	log_info "snapshot list: $(echo "$out" | paste -sd ";")"
+	dm_remove cbs0
+	row_create
+	rollback s1 && same $T.1 2
+	check_err $? "after re-create, rollback to s1 still works"
+	dm_remove cbs0
+	log_test "rollback to oldest, middle, newest and back: the other snapshots stay"
+}
+
+test_delete_frees()
+{
+	local order used0 used redir
+
+	RET=0
+	for order in "a b c" "c b a" "b a c" "a c b"; do
+		wipe_md
+		row_create
+		head -c 2M /dev/urandom > $T.v
+		put $T.v 0
+		used0=$(status_named data_used)
+		snap create a && put $T.v 0 &&
+			snap create b && put $T.v 0 &&
+			snap create c && put $T.v 0
+		check_err $? "three snapshots, overwrites between"
+		check_eq "$(status_named data_used)" $((used0 * 4)) "blocks of 3 snapshots + volume"
+		for s in $order; do
+			snap delete $s
+			check_err $? "delete $s (order $order)"
+		done
+		check_eq "$(status_named data_used)" "$used0" "after deleting $order only the volume's"
+		check_eq "$(status_named snapshots)" 0 "no snapshot left"
+		same $T.v 0
+		check_err $? "the volume's data"
+		redir=$(status_named redirects)
+		put $T.v 0
+		check_eq "$(status_named redirects)" "$redir" "no redirect once the snapshots are gone"
+		check_eq "$(status_named data_used)" "$used0" "overwrites in place"
+		dm_remove cbs0
+	done
+	# deleting a snapshot keeps the volume and the other snapshots
+	wipe_md
+	row_create
+	head -c 2M /dev/urandom > $T.1
+	head -c 2M /dev/urandom > $T.2
+	put $T.1 0
+	snap create s1 && put $T.2 0 && snap create s2 && put $T.1 0 && snap delete s1
+	check_err $? "create s1, s2, delete s1"
+	used=$(status_named data_used)
+	check_eq "$used" 1024 "the volume's and s2's blocks"
+	rollback s2 && same $T.2 0
+	check_err $? "s2 intact after s1 was deleted"
+	dm_remove cbs0
+	log_test "delete in every order frees what only the snapshots used"
+}
+
+# A snapshot while one writer runs: it holds blocks 0..k-1 of the run, k
+# between the writes acked before it started and those acked after it.
+test_under_load()
+{
+	local pid before after k
+
+	RET=0
+	wipe_md
+	row_create
+	rm -f $T.stop $T.state
+	echo 0 > $T.state
+	python3 "$(dirname "$0")/seq_writer.py" $DEV 0 4096 $T.state $T.stop &
+	pid=$!
+	sleep 1
+	fio_job $DEV --rw=randwrite --bs=4k --offset=32M --size=8M --runtime=3 --time_based \
+		--randseed=3 &
+	sleep 1
+	before=$(cat $T.state)
+	snap create mid
+	check_err $? "snapshot under load"
+	after=$(cat $T.state)
+	sleep 1
+	touch $T.stop
+	wait
+	log_info "writes acked: $before before the snapshot, $after after it"
+	[ "$after" -gt 0 ] && [ "$(cat $T.state)" -gt "$after" ]
+	check_err $? "the writer ran through the snapshot"
+	rollback mid
+	check_err $? "rollback to the snapshot"
+	k=$(python3 "$(dirname "$0")/seq_writer.py" --check $DEV 0 4096 "$before" "$after")
+	check_err $? "the snapshot holds a prefix of the run: $k (acked $before..$after)"
+	: "$pid"
+	dm_remove cbs0
+	log_test "snapshot under load: a point in time (a prefix of one writer's run)"
+}
+
+test_bad_messages()
+{
+	local n
+
+	RET=0
+	wipe_md
+	row_create
+	snap create s1
+	check_err $? "create s1"
+	snap create s1 2> /dev/null
+	check_fail $? "duplicate name"
+	last_err "a snapshot of that name exists"
+	check_err $? "duplicate: reason logged"
+	for n in "" "-x" "a/b" "$(printf 'x%.0s' {1..32})" "a b"; do
+		dmsetup message cbs0 0 "snapshot create $n" 2> /dev/null
+		check_fail $? "bad name '$n'"
+	done
+	last_err "bad snapshot name"
+	check_err $? "bad name: reason logged"
+	snap delete nosuch 2> /dev/null
+	check_fail $? "delete of an unknown snapshot"
+	last_err "no snapshot of that name"
+	check_err $? "unknown: reason logged"
+	snap rollback s1 2> /dev/null
+	check_fail $? "rollback of a live volume"
+	last_err "suspend the volume first"
+	check_err $? "live rollback: reason logged"
+	snap frobnicate s1 2> /dev/null
+	check_fail $? "unknown operation"
+	snap 2> /dev/null
+	check_fail $? "no operation"
+	snap delete 2> /dev/null
+	check_fail $? "no name"
+	check_eq "$(snap list | awk '{ print $2 }' | xargs)" "s1" "snapshots after the bad requests"
+	dm_remove cbs0
+	wipe_md
+	cbs_create $WB
+	snap create s1 2> /dev/null
+	check_fail $? "snapshot of a cache-only volume"
+	last_err "not a ROW volume"
+	check_err $? "cache-only: reason logged"
+	dm_remove cbs0
+	log_test "bad snapshot requests fail with a reason"
+}
+
+cbs_setup
+require_cmd python3
+# the data device: ORIGIN_MB of the origin ram disk
+dm_create cbs_data "0 $((ORIGIN_MB * 2048)) linear $ORIGIN 0" || exit 1
+ORIGIN_DEV=/dev/mapper/cbs_data
+defer rm -f "$T".*
+tests_run
+exit "$EXIT_STATUS"
