@@ -16,6 +16,7 @@
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 
 struct cbs_row;
 
@@ -168,6 +169,7 @@ struct cbs_cache {
 	bool row_frozen;		/* a snapshot is being taken */
 	struct bio_list row_held;	/* writes meanwhile */
 	struct mutex row_snap_lock;	/* serialises snapshot operations */
+	struct xarray row_active;	/* snapshot id -> cbs-snap devices */
 	u64 row_nospc;			/* writes failed: data device full */
 	bool row_nospc_raised;		/* event sent since clear_stats */
 	struct workqueue_struct *row_wq;

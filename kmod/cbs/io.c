@@ -388,7 +388,7 @@ int cbs_map(struct dm_target *ti, struct bio *bio)
 		return DM_MAPIO_SUBMITTED;
 	}
 	if (c->row)
-		return cbs_row_map(c, bio);
+		return cbs_row_map(c, bio, 0);
 	return cbs_handle(c, bio);
 }
 

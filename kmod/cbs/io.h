@@ -12,6 +12,7 @@ struct cbs_c {
 	struct dm_dev *mdev, *cdev, *odev;
 	u32 block_sectors;
 	bool row;			/* feature "row": a ROW volume */
+	u64 snap_id;			/* cbs-snap: the snapshot mapped */
 	struct cbs_cfg cfg;
 	unsigned int nr_words;		/* feature words, as given */
 	char *words;
@@ -41,6 +42,7 @@ struct cbs_pb {
 	bool row_prov;			/* provisions dblock for lblock */
 	bool row_counted;		/* in c->row_writes */
 	u32 lblock;
+	u64 dev;			/* 0: the volume, else a snapshot */
 	u64 dblock;
 	struct cbs_cache *c;
 	struct hlist_node prov_node;	/* on c->prov_hash while provisioning */
@@ -54,6 +56,11 @@ static inline struct cbs_pb *cbs_pb(struct bio *bio)
 {
 	return dm_per_bio_data(bio, sizeof(struct cbs_pb));
 }
+
+/* target.c, snapdev.c */
+struct cbs_cache *cbs_cache_get_row(dev_t mdev);
+void cbs_cache_put(struct cbs_cache *c);
+extern struct target_type cbs_snap_target;
 
 int cbs_map(struct dm_target *ti, struct bio *bio);
 int cbs_end_io(struct dm_target *ti, struct bio *bio, blk_status_t *error);

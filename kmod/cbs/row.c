@@ -15,6 +15,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
+#include <linux/xarray.h>
 
 #include "cbs.h"
 #include "row.h"
@@ -442,15 +443,16 @@ out:
 /* ---- lookups and changes ------------------------------------------- */
 
 /*
- * Look @lblock of the volume up. @can_block false: only from blocks in
- * memory (-EWOULDBLOCK otherwise), for ->map. Returns -ENODATA when the
- * block is not mapped. *@shared: a snapshot may use the data block too.
+ * Look @lblock of device @dev (0: the volume) up. @can_block false: only
+ * from blocks in memory (-EWOULDBLOCK otherwise), for ->map. Returns
+ * -ENODATA when the block is not mapped. *@shared (the volume): a
+ * snapshot may use the data block too.
  */
-int cbs_row_lookup(struct cbs_cache *c, u64 lblock, bool can_block,
+int cbs_row_lookup(struct cbs_cache *c, u64 dev, u64 lblock, bool can_block,
 		   u64 *dblock, bool *shared)
 {
 	struct cbs_row *row = c->row;
-	u64 keys[2] = { 0, lblock };
+	u64 keys[2] = { dev, lblock };
 	__le64 v;
 	u32 t;
 	int r;
@@ -470,7 +472,7 @@ int cbs_row_lookup(struct cbs_cache *c, u64 lblock, bool can_block,
 		 * shadowed, so the space map cannot tell). Once no snapshot
 		 * is left, nothing is shared.
 		 */
-		*shared = row->nr_snaps && t < row->snapshotted_time;
+		*shared = !dev && row->nr_snaps && t < row->snapshotted_time;
 	}
 	up_read(&row->lock);
 	return r;
@@ -685,6 +687,41 @@ out:
 }
 
 /*
+ * A cbs-snap device maps snapshot @name: its id, counted in c->row_active
+ * (a snapshot in use cannot be deleted). Under c->row_snap_lock.
+ */
+int cbs_row_snap_get(struct cbs_cache *c, const char *name, u64 *id,
+		     u64 *mapped)
+{
+	struct cbs_row *row = c->row;
+	struct cbs_disk_dev d;
+	unsigned long n;
+	int r;
+
+	down_read(&row->lock);
+	r = cbs_row_find(row, name, id, &d);
+	up_read(&row->lock);
+	if (r)
+		return r;
+	if (!*id)
+		return -ENOENT;
+	*mapped = le64_to_cpu(d.mapped_blocks);
+	n = xa_to_value(xa_load(&c->row_active, *id) ?: xa_mk_value(0));
+	return xa_err(xa_store(&c->row_active, *id, xa_mk_value(n + 1), GFP_KERNEL));
+}
+
+/* Under c->row_snap_lock. */
+void cbs_row_snap_put(struct cbs_cache *c, u64 id)
+{
+	unsigned long n = xa_to_value(xa_load(&c->row_active, id));
+
+	if (n > 1)
+		xa_store(&c->row_active, id, xa_mk_value(n - 1), GFP_KERNEL);
+	else
+		xa_erase(&c->row_active, id);
+}
+
+/*
  * Delete snapshot @name: its subtree loses a reference, and every node and
  * data block only it used is freed with it.
  */
@@ -704,6 +741,11 @@ int cbs_row_snap_delete(struct cbs_cache *c, const char *name,
 	if (!id) {
 		*error = "no snapshot of that name";
 		r = -ENOENT;
+		goto out;
+	}
+	if (xa_load(&c->row_active, id)) {
+		*error = "snapshot in use by a cbs-snap device";
+		r = -EBUSY;
 		goto out;
 	}
 	r = dm_btree_remove(&row->tl_info, row->dev_root, &id, &row->dev_root);

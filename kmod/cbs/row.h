@@ -63,7 +63,7 @@ int cbs_row_open(struct cbs_cache *c, const struct cbs_disk_sb *sb,
 void cbs_row_close(struct cbs_cache *c);
 int cbs_row_commit(struct cbs_cache *c, unsigned int slot,
 		   void (*fill)(struct cbs_cache *c, struct cbs_disk_sb *sb));
-int cbs_row_lookup(struct cbs_cache *c, u64 lblock, bool can_block,
+int cbs_row_lookup(struct cbs_cache *c, u64 dev, u64 lblock, bool can_block,
 		   u64 *dblock, bool *shared);
 int cbs_row_alloc(struct cbs_cache *c, u64 *dblock);
 void cbs_row_unalloc(struct cbs_cache *c, u64 dblock);
@@ -78,9 +78,12 @@ int cbs_row_snap_rollback(struct cbs_cache *c, const char *name,
 			  const char **error);
 int cbs_row_snap_list(struct cbs_cache *c, char *result, unsigned int maxlen);
 u64 cbs_row_nr_snaps(struct cbs_cache *c);
+int cbs_row_snap_get(struct cbs_cache *c, const char *name, u64 *id,
+		     u64 *mapped);
+void cbs_row_snap_put(struct cbs_cache *c, u64 id);
 
 /* rowio.c */
-int cbs_row_map(struct cbs_cache *c, struct bio *bio);
+int cbs_row_map(struct cbs_cache *c, struct bio *bio, u64 dev);
 void cbs_row_process(struct cbs_cache *c);
 void cbs_row_prov_end(struct cbs_cache *c, struct bio *bio);
 void cbs_row_work(struct work_struct *work);

@@ -75,8 +75,11 @@ static void cbs_row_defer(struct cbs_cache *c, struct bio *bio)
 	cbs_kick(c);
 }
 
-/* ->map of a ROW volume (flushes are handled by the caller). */
-int cbs_row_map(struct cbs_cache *c, struct bio *bio)
+/*
+ * ->map of a ROW volume (@dev 0) or of one of its snapshots (cbs-snap,
+ * reads only); flushes are handled by the caller.
+ */
+int cbs_row_map(struct cbs_cache *c, struct bio *bio, u64 dev)
 {
 	struct cbs_pb *pb = cbs_pb(bio);
 	bool write = op_is_write(bio_op(bio)), shared, wait;
@@ -85,6 +88,22 @@ int cbs_row_map(struct cbs_cache *c, struct bio *bio)
 	int r;
 
 	pb->lblock = bio->bi_iter.bi_sector >> c->block_shift;
+	pb->dev = dev;
+	if (dev) {
+		/* a snapshot (cbs-snap, reads only): its blocks never change */
+		r = cbs_row_lookup(c, dev, pb->lblock, false, &dblock, &shared);
+		if (!r) {
+			cbs_row_remap(c, bio, dblock);
+			return cbs_handle(c, bio);
+		}
+		if (r == -ENODATA) {
+			zero_fill_bio(bio);
+			bio_endio(bio);
+			return DM_MAPIO_SUBMITTED;
+		}
+		cbs_row_defer(c, bio);
+		return DM_MAPIO_SUBMITTED;
+	}
 	if (bio_op(bio) == REQ_OP_DISCARD) {
 		/* blocks stay mapped: reads return the data (allowed) */
 		bio_endio(bio);
@@ -106,7 +125,7 @@ int cbs_row_map(struct cbs_cache *c, struct bio *bio)
 	if (wait)
 		return DM_MAPIO_SUBMITTED;
 
-	r = cbs_row_lookup(c, pb->lblock, false, &dblock, &shared);
+	r = cbs_row_lookup(c, 0, pb->lblock, false, &dblock, &shared);
 	if (!r && !(write && shared)) {
 		cbs_row_remap(c, bio, dblock);
 		return cbs_handle(c, bio);
@@ -343,11 +362,11 @@ void cbs_row_process(struct cbs_cache *c)
 	while ((bio = bio_list_pop(&deferred))) {
 		pb = cbs_pb(bio);
 		spin_lock_irq(&c->lock);
-		wait = cbs_prov_wait(c, bio);
+		wait = !pb->dev && cbs_prov_wait(c, bio);
 		spin_unlock_irq(&c->lock);
 		if (wait)
 			continue;
-		r = cbs_row_lookup(c, pb->lblock, true, &dblock, &shared);
+		r = cbs_row_lookup(c, pb->dev, pb->lblock, true, &dblock, &shared);
 		if (!r && !(op_is_write(bio_op(bio)) && shared)) {
 			cbs_row_remap(c, bio, dblock);
 			cbs_handle_deferred(c, bio);

@@ -236,6 +236,7 @@ static struct cbs_cache *cbs_cache_create(struct cbs_c *cc, char **error)
 	mutex_init(&c->commit_lock);
 	mutex_init(&c->ti_lock);
 	mutex_init(&c->row_snap_lock);
+	xa_init(&c->row_active);
 	init_waitqueue_head(&c->wait);
 	INIT_WORK(&c->worker, cbs_worker);
 	INIT_DELAYED_WORK(&c->waker, cbs_waker);
@@ -319,10 +320,11 @@ static void cbs_cache_destroy(struct cbs_cache *c)
 		destroy_workqueue(c->row_wq);
 	destroy_workqueue(c->wq);
 	bioset_exit(&c->bs);
+	xa_destroy(&c->row_active);
 	kfree(c);
 }
 
-static void cbs_cache_put(struct cbs_cache *c)
+void cbs_cache_put(struct cbs_cache *c)
 {
 	mutex_lock(&cbs_caches_lock);
 	if (--c->refs) {
@@ -377,6 +379,23 @@ static int cbs_cache_get(struct cbs_c *cc, char **error)
 out_unlock:
 	mutex_unlock(&cbs_caches_lock);
 	return r;
+}
+
+/* The ROW volume's cache object on metadata device @mdev, referenced. */
+struct cbs_cache *cbs_cache_get_row(dev_t mdev)
+{
+	struct cbs_cache *c;
+
+	mutex_lock(&cbs_caches_lock);
+	list_for_each_entry(c, &cbs_caches, node) {
+		if (c->mdev == mdev && c->row) {
+			c->refs++;
+			mutex_unlock(&cbs_caches_lock);
+			return c;
+		}
+	}
+	mutex_unlock(&cbs_caches_lock);
+	return NULL;
 }
 
 static int cbs_check_sizes(struct cbs_c *cc, char **error)
@@ -1024,21 +1043,31 @@ static int __init cbs_init(void)
 	r = dm_register_target(&cbs_target);
 	if (r)
 		return r;
+	r = dm_register_target(&cbs_snap_target);
+	if (r)
+		goto bad_snap;
 	r = cbs_nl_init();
 	if (r)
-		dm_unregister_target(&cbs_target);
+		goto bad_nl;
+	return 0;
+bad_nl:
+	dm_unregister_target(&cbs_snap_target);
+bad_snap:
+	dm_unregister_target(&cbs_target);
 	return r;
 }
 
 static void __exit cbs_exit(void)
 {
 	cbs_nl_exit();
+	dm_unregister_target(&cbs_snap_target);
 	dm_unregister_target(&cbs_target);
 }
 
 module_init(cbs_init);
 module_exit(cbs_exit);
 
-MODULE_DESCRIPTION(DM_NAME " SSD cache target with scan-resistant LRU");
+MODULE_DESCRIPTION(DM_NAME " SSD cache target with scan-resistant LRU and ROW snapshots");
+MODULE_ALIAS("dm-cbs-snap");
 MODULE_AUTHOR("cloudplane");
 MODULE_LICENSE("GPL");

@@ -7,11 +7,14 @@
 # partial ones copy the rest of the old block (from the cache when the
 # block is dirty there), rollback returns the volume to any snapshot and
 # keeps the others, deleting frees what only the snapshot used, a
-# snapshot taken while a writer runs holds a prefix of its writes, and
-# bad requests fail with a reason in the kernel log.
+# snapshot taken while a writer runs holds a prefix of its writes, a
+# snapshot activated read-only (target cbs-snap) reads its own contents
+# while the volume is written, and bad requests fail with a reason in the
+# kernel log.
 
 ALL_TESTS="test_full_overwrite test_partial_overwrite test_rollback_any
-	   test_delete_frees test_under_load test_bad_messages"
+	   test_delete_frees test_under_load test_activate test_activate_bad
+	   test_bad_messages"
 
 RAM_MB=128
 ORIGIN_MB=32
@@ -269,6 +272,97 @@ test_under_load()
 	: "$pid"
 	dm_remove cbs0
 	log_test "snapshot under load: a point in time (a prefix of one writer's run)"
+}
+
+# snap_dev NAME SNAPSHOT [SECTORS]: a read-only cbs-snap device
+snap_dev()
+{
+	dmsetup create --readonly "$1" \
+		--table "0 ${3:-$((VOL_MB * 2048))} cbs-snap $MD $2" || return 1
+	dmsetup mknodes "$1"
+	DM_NAMES+=("$1")
+}
+
+test_activate()
+{
+	local i pid ok=0
+
+	RET=0
+	wipe_md
+	row_create
+	head -c 4M /dev/urandom > $T.a
+	head -c 4M /dev/urandom > $T.b
+	put $T.a 8
+	snap create s1
+	put $T.b 8
+	snap_dev snap1 s1
+	check_err $? "activate s1 read-only"
+	cmp -s -n $((4 << 20)) $T.a <(dd if=/dev/mapper/snap1 bs=1M skip=8 count=4 \
+					iflag=direct status=none)
+	check_err $? "the snapshot device reads the snapshot's data"
+	cmp -s -n $((8 << 20)) /dev/zero <(dd if=/dev/mapper/snap1 bs=1M count=8 \
+					   iflag=direct status=none)
+	check_err $? "and zeroes where it mapped nothing"
+	same $T.b 8
+	check_err $? "the volume reads its own"
+	dd if=$T.b of=/dev/mapper/snap1 bs=4k count=1 oflag=direct status=none 2> /dev/null
+	check_fail $? "a write to the snapshot device"
+	# the volume written meanwhile: the snapshot device does not change
+	fio_job $DEV --rw=randwrite --bs=4k --offset=8M --size=4M --runtime=4 \
+		--time_based --randseed=5 &
+	pid=$!
+	for i in 1 2 3; do
+		cmp -s -n $((4 << 20)) $T.a <(dd if=/dev/mapper/snap1 bs=1M skip=8 count=4 \
+						iflag=direct status=none) && ok=$((ok + 1))
+	done
+	wait $pid
+	check_eq "$ok" 3 "snapshot reads while the volume was written"
+	snap delete s1 2> /dev/null
+	check_fail $? "delete of an active snapshot"
+	last_err "snapshot in use by a cbs-snap device"
+	check_err $? "active: reason logged"
+	# the volume's table goes first: the snapshot device still works
+	dm_remove cbs0
+	check_err $? "remove the volume"
+	cmp -s -n $((4 << 20)) $T.a <(dd if=/dev/mapper/snap1 bs=1M skip=8 count=4 \
+					iflag=direct status=none)
+	check_err $? "the snapshot device reads after the volume is gone"
+	dm_remove snap1
+	row_create
+	snap delete s1
+	check_err $? "delete once no device uses it"
+	dm_remove cbs0
+	log_test "read-only activation (cbs-snap) while the volume is written"
+}
+
+test_activate_bad()
+{
+	RET=0
+	wipe_md
+	dmsetup create snapx --table "0 8 cbs-snap $MD s1" --readonly 2> /dev/null
+	check_fail $? "no volume loaded on the metadata device"
+	last_err "No ROW volume loaded on that metadata device"
+	check_err $? "no volume: reason logged"
+	row_create
+	snap create s1
+	dmsetup create snapx --table "0 $((VOL_MB * 2048)) cbs-snap $MD s1" 2> /dev/null
+	check_fail $? "a read-write table"
+	last_err "load the table read-only"
+	check_err $? "read-write: reason logged"
+	dmsetup create snapx --readonly --table "0 $((VOL_MB * 2048)) cbs-snap $MD s2" 2> /dev/null
+	check_fail $? "unknown snapshot"
+	last_err "No snapshot of that name"
+	check_err $? "unknown: reason logged"
+	dmsetup create snapx --readonly --table "0 $((VOL_MB * 2048 + 8)) cbs-snap $MD s1" \
+		2> /dev/null
+	check_fail $? "longer than the volume"
+	dmsetup create snapx --readonly --table "0 8 cbs-snap $MD" 2> /dev/null
+	check_fail $? "missing name"
+	dmsetup remove snapx 2> /dev/null
+	snap delete s1
+	check_err $? "no reference left behind by the failed tables"
+	dm_remove cbs0
+	log_test "bad cbs-snap tables fail with a reason"
 }
 
 test_bad_messages()
