@@ -14,7 +14,7 @@
 
 ALL_TESTS="test_full_overwrite test_partial_overwrite test_rollback_any
 	   test_delete_frees test_under_load test_activate test_activate_bad
-	   test_bad_messages"
+	   test_no_space test_bad_messages"
 
 RAM_MB=128
 ORIGIN_MB=32
@@ -363,6 +363,42 @@ test_activate_bad()
 	check_err $? "no reference left behind by the failed tables"
 	dm_remove cbs0
 	log_test "bad cbs-snap tables fail with a reason"
+}
+
+# The data device fills up with redirected writes: they fail with ENOSPC,
+# the snapshot and the blocks not yet redirected keep their data.
+test_no_space()
+{
+	local out
+
+	RET=0
+	wipe_md
+	row_create
+	head -c 20M /dev/urandom > $T.a
+	head -c 20M /dev/urandom > $T.b
+	put $T.a 0 1M
+	snap create s1
+	out=$(dd if=$T.b of=$DEV bs=4k oflag=direct status=none 2>&1)
+	check_fail $? "overwriting 20 MiB with 12 MiB free"
+	echo "$out" | grep -q "No space left on device"
+	check_err $? "ENOSPC ($(echo "$out" | tail -n 1))"
+	check_eq "$(status_named data_used)" $((ORIGIN_MB * 256)) "data device full"
+	check_eq "$(status_named redirects)" $(((ORIGIN_MB - 20) * 256)) "redirected until full"
+	cmp -s -n $(((ORIGIN_MB - 20) << 20)) $T.b <(dd if=$DEV bs=1M count=20 iflag=direct \
+						     status=none)
+	check_err $? "the redirected blocks hold the new data"
+	cmp -s -i $(((ORIGIN_MB - 20) << 20)) $T.a <(dd if=$DEV bs=1M count=20 iflag=direct \
+						     status=none)
+	check_err $? "the others still the old"
+	snap delete s1
+	check_err $? "delete the snapshot"
+	check_eq "$(status_named data_used)" $((20 * 256)) "its blocks are free again"
+	put $T.b 0
+	check_err $? "the overwrite goes through now"
+	same $T.b 0
+	check_err $? "volume data"
+	dm_remove cbs0
+	log_test "out of data space while redirecting: ENOSPC, the snapshot intact"
 }
 
 test_bad_messages()
