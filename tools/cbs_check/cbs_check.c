@@ -24,32 +24,13 @@
 #include <unistd.h>
 #include <linux/fs.h>
 
-#include <linux/dm-cbs-format.h>
-
-typedef unsigned long long u64;
-typedef uint32_t u32;
-
-static u64 le64(__le64 v)
-{
-	return le64toh(v);
-}
+#include "cbs_check.h"
 
 #define EXIT_CLEAN	0
 #define EXIT_ERRORS	1
 #define EXIT_USAGE	2
 
 enum sb_state { SB_EMPTY, SB_BAD, SB_VALID };
-
-struct ck {
-	const char *path;
-	int fd;
-	u64 nr_blocks;		/* metadata device size in blocks */
-	bool quiet;
-	bool dump;
-	bool json;
-	unsigned int errors;
-	void *buf;			/* one aligned block */
-};
 
 struct slot {
 	enum sb_state state;
@@ -88,7 +69,7 @@ static u32 get_le32(const unsigned char *p)
 }
 
 /* The kernel's crc32c(~0, ...): no final inversion. */
-static u32 block_csum(const void *block)
+u32 block_csum(const void *block)
 {
 	const unsigned char *p = (const unsigned char *)block + 4;
 	size_t i, n = CBS_MD_BLOCK - 4;
@@ -107,7 +88,7 @@ static u32 block_csum(const void *block)
 	return crc;
 }
 
-static void issue(struct ck *ck, const char *fmt, ...)
+void issue(struct ck *ck, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -121,7 +102,7 @@ static void issue(struct ck *ck, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void note(struct ck *ck, const char *fmt, ...)
+void note(struct ck *ck, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -134,7 +115,7 @@ static void note(struct ck *ck, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int read_block(struct ck *ck, u64 nr, void *out)
+int read_block(struct ck *ck, u64 nr, void *out)
 {
 	ssize_t n;
 
@@ -177,7 +158,7 @@ static int open_dev(struct ck *ck)
 	return 0;
 }
 
-static bool all_zero(const void *p, size_t len)
+bool all_zero(const void *p, size_t len)
 {
 	const unsigned char *b = p;
 	size_t i;
@@ -238,8 +219,7 @@ static void check_sb_fields(struct ck *ck, unsigned int i, struct slot *s)
 	if (le32toh(sb->flags) & ~CBS_SB_FLAGS_KNOWN)
 		issue(ck, "superblock %s: unknown flags 0x%x", name,
 		      le32toh(sb->flags));
-	/* TODO(issue 7): walk the ROW B-trees and space maps */
-	if (incompat & ~(CBS_INCOMPAT_SUPPORTED & ~CBS_INCOMPAT_ROW))
+	if (incompat & ~CBS_INCOMPAT_SUPPORTED)
 		issue(ck, "superblock %s: incompat features 0x%llx this cbs_check cannot check",
 		      name, incompat);
 	if (!le64(sb->generation))
@@ -299,6 +279,8 @@ static void check_pair(struct ck *ck, struct slot *s, unsigned int cur)
 	if (a->block_size != b->block_size || a->nr_cblocks != b->nr_cblocks ||
 	    a->mapping_blocks != b->mapping_blocks)
 		issue(ck, "superblocks A and B differ in geometry");
+	if (a->incompat != b->incompat)
+		issue(ck, "superblocks A and B differ in incompat features");
 	if (ga != gb + 1)
 		issue(ck, "superblock generations %llu and %llu are not consecutive",
 		      ga, gb);
@@ -417,7 +399,7 @@ static void print_uuid(FILE *f, const uint8_t *u)
 }
 
 static void dump_text(struct slot *s, int cur, struct map_ent *ents,
-		      u64 nvalid, u64 ndirty)
+		      u64 nvalid, u64 ndirty, const struct row_summary *row)
 {
 	const struct cbs_disk_sb *sb;
 	unsigned int i;
@@ -445,6 +427,12 @@ static void dump_text(struct slot *s, int cur, struct map_ent *ents,
 		       le64(sb->compat), le64(sb->incompat),
 		       le64(sb->row_start));
 	}
+	if (row->checked) {
+		printf("row: devices %llu snapshots %llu mapped %llu",
+		       row->nr_devs, row->nr_snaps, row->mapped);
+		printf(" data %llu/%llu metadata %llu/%llu\n", row->data_used,
+		       row->data_total, row->meta_used, row->meta_total);
+	}
 	if (cur < 0 || !ents)
 		return;
 	printf("mapping: valid_blocks %llu dirty_blocks %llu\n",
@@ -455,7 +443,8 @@ static void dump_text(struct slot *s, int cur, struct map_ent *ents,
 }
 
 static void dump_json(struct ck *ck, struct slot *s, int cur,
-		      struct map_ent *ents, u64 nvalid, u64 ndirty)
+		      struct map_ent *ents, u64 nvalid, u64 ndirty,
+		      const struct row_summary *row)
 {
 	const struct cbs_disk_sb *sb;
 	unsigned int i;
@@ -489,6 +478,14 @@ static void dump_json(struct ck *ck, struct slot *s, int cur,
 	}
 	printf("],\"valid_blocks\":%llu,\"dirty_blocks\":%llu",
 	       nvalid, ndirty);
+	if (row->checked) {
+		printf(",\"row\":{\"devices\":%llu,\"snapshots\":%llu,\"mapped\":%llu",
+		       row->nr_devs, row->nr_snaps, row->mapped);
+		printf(",\"data_used\":%llu,\"data_total\":%llu",
+		       row->data_used, row->data_total);
+		printf(",\"meta_used\":%llu,\"meta_total\":%llu}",
+		       row->meta_used, row->meta_total);
+	}
 	if (ck->dump && ents) {
 		printf(",\"mapping\":[");
 		for (k = 0; k < nvalid; k++)
@@ -498,6 +495,15 @@ static void dump_json(struct ck *ck, struct slot *s, int cur,
 		printf("]");
 	}
 	printf("}\n");
+}
+
+static void print_row(const struct ck *ck, const struct row_summary *row)
+{
+	printf("%s: ROW: %llu snapshots, the volume maps %llu blocks, ",
+	       ck->path, row->nr_snaps, row->mapped);
+	printf("data %llu/%llu, metadata %llu/%llu blocks used\n",
+	       row->data_used, row->data_total, row->meta_used,
+	       row->meta_total);
 }
 
 static void usage(FILE *f)
@@ -517,6 +523,7 @@ static void usage(FILE *f)
 
 static int check(struct ck *ck)
 {
+	struct row_summary row = { .checked = false };
 	u64 nvalid = 0, ndirty = 0;
 	struct map_ent *ents = NULL;
 	struct slot s[2];
@@ -563,11 +570,13 @@ static int check(struct ck *ck)
 	if (ents && ndirty != le64(s[cur].sb.nr_dirty))
 		issue(ck, "superblock %s counts %llu dirty blocks, the mapping has %llu",
 		      cur ? "B" : "A", le64(s[cur].sb.nr_dirty), ndirty);
+	if (le64(s[cur].sb.incompat) & CBS_INCOMPAT_ROW)
+		row_check(ck, &s[cur].sb, cur, &row);
 out:
 	if (ck->json)
-		dump_json(ck, s, cur, ents, nvalid, ndirty);
+		dump_json(ck, s, cur, ents, nvalid, ndirty, &row);
 	else if (ck->dump && !ck->quiet)
-		dump_text(s, cur, ents, nvalid, ndirty);
+		dump_text(s, cur, ents, nvalid, ndirty, &row);
 	if (!ck->json && !ck->quiet && cur >= 0) {
 		if (ck->errors) {
 			printf("%s: %u error(s)\n", ck->path, ck->errors);
@@ -577,6 +586,8 @@ out:
 			       le64(s[cur].sb.generation));
 			printf("%llu cache blocks, %llu valid, %llu dirty\n",
 			       le64(s[cur].sb.nr_cblocks), nvalid, ndirty);
+			if (row.checked)
+				print_row(ck, &row);
 		}
 	}
 	free(ents);
