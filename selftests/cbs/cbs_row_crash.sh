@@ -9,8 +9,12 @@
 # the data when the write completes); each is followed by a mark. Replayed
 # to every mark, the volume activates, holds every round's data up to the
 # mark, and no more data blocks are allocated than mapped (no leak).
+# The second test logs snapshot create, delete and rollback between
+# writes: replayed to the mark after each, the metadata passes cbs_check,
+# the snapshots are the ones that existed then, and the volume and each
+# snapshot (activated with cbs-snap) hold their data.
 
-ALL_TESTS="test_row_replay_marks"
+ALL_TESTS="test_row_replay_marks test_row_replay_snapshots"
 
 RD_NR=5
 . "$(dirname "$0")/../lib.sh"
@@ -21,6 +25,7 @@ LOG=/dev/ram4
 REPLAY=/dev/ram0
 SCRATCH=/dev/ram2
 REPLAY_PY=$(dirname "$0")/replay_log.py
+CHECK=$TOOLS_DIR/cbs_check/cbs_check
 VOL_SECTORS=262144		# 128 MiB over a 64 MiB data slice
 
 # round I: fio arguments (offset, size, block size, sync)
@@ -119,6 +124,83 @@ test_row_replay_marks()
 		[ "$RET" = 0 ] || break
 	done
 	log_test "ROW: replay to every FLUSH/FUA mark: activates, all acked data, no leak"
+}
+
+# snap_step I: what step I of the snapshot workload does (then a mark)
+snap_step()
+{
+	case $1 in
+	1) fio_round /dev/mapper/cbs0 1 --do_verify=0 ;;
+	2) dmsetup message cbs0 0 snapshot create s1 ;;
+	3) fio_round /dev/mapper/cbs0 3 --do_verify=0 ;;
+	4) dmsetup message cbs0 0 snapshot create s2 ;;
+	5) dmsetup message cbs0 0 snapshot delete s1 ;;
+	6) fio_round /dev/mapper/cbs0 2 --do_verify=0 ;;
+	7) dmsetup suspend cbs0 && dmsetup message cbs0 0 snapshot rollback s2 &&
+		dmsetup resume cbs0 ;;
+	esac
+}
+
+# Expected after step I: the snapshots, the rounds the volume holds, and
+# per snapshot the round it holds ("name:round").
+SNAP_LIST=([1]="" [2]="s1" [3]="s1" [4]="s1 s2" [5]="s2" [6]="s2" [7]="s2")
+SNAP_VOL=([1]="1" [2]="1" [3]="3" [4]="3" [5]="3" [6]="3 2" [7]="3")
+SNAP_HOLDS=([1]="" [2]="s1:1" [3]="s1:1" [4]="s1:1 s2:3" [5]="s2:3" [6]="s2:3" [7]="s2:3")
+
+test_row_replay_snapshots()
+{
+	local next=0 i r sn list d
+
+	RET=0
+	require_module dm-log-writes
+	[ -x "$CHECK" ] || { log_test_skip "ROW snapshots: replay" "cbs_check not built"; return; }
+	# a fresh start: no metadata from the first test, on either side
+	for d in $LOG $DATA $REPLAY; do
+		dd if=/dev/zero of=$d bs=1M count=8 oflag=direct status=none
+	done
+	dm_create lw "0 $((RAM_MB * 2048)) log-writes $DATA $LOG"
+	check_err $? "log-writes device"
+	slices /dev/mapper/lw l
+	dm_create cbs0 "$(row_line l 0 10)"
+	check_err $? "ROW volume over the logged slices"
+	for i in 1 2 3 4 5 6 7; do
+		snap_step "$i" && dmsetup message lw 0 mark "s$i"
+		check_err $? "step $i"
+	done
+	dm_remove cbs0
+	unslice l
+	dm_remove lw
+	for i in 1 2 3 4 5 6 7; do
+		next=$(python3 "$REPLAY_PY" $LOG $REPLAY "$next" "s$i")
+		check_err $? "replay to s$i"
+		[ "$RET" = 0 ] || break
+		dd if=$REPLAY of=$SCRATCH bs=1M count=88 oflag=direct status=none
+		slices $SCRATCH s
+		"$CHECK" -q /dev/mapper/smd
+		check_err $? "cbs_check after step $i"
+		dm_create rcbs "$(row_line s 100 100)"
+		check_err $? "activation after step $i"
+		if [ "$RET" = 0 ]; then
+			list=$(dmsetup message rcbs 0 snapshot list | awk '{ print $2 }' | xargs)
+			check_eq "$list" "${SNAP_LIST[i]}" "snapshots after step $i"
+			for r in ${SNAP_VOL[i]}; do
+				fio_round /dev/mapper/rcbs "$r" --verify_only=1
+				check_err $? "volume: round $r after step $i"
+			done
+			for sn in ${SNAP_HOLDS[i]}; do
+				dmsetup create --readonly rsnap \
+					--table "0 $VOL_SECTORS cbs-snap /dev/mapper/smd ${sn%%:*}" &&
+					dmsetup mknodes rsnap &&
+					fio_round /dev/mapper/rsnap "${sn#*:}" --verify_only=1
+				check_err $? "snapshot ${sn%%:*}: round ${sn#*:} after step $i"
+				dmsetup remove rsnap 2> /dev/null
+			done
+			dm_remove rcbs
+		fi
+		unslice s
+		[ "$RET" = 0 ] || break
+	done
+	log_test "ROW snapshots: replay across create, delete, rollback: cbs_check, snapshots, data"
 }
 
 cbs_setup
