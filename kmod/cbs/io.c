@@ -684,8 +684,14 @@ static void cbs_issue_after_commit(struct cbs_cache *c, struct bio *bio,
 		dm_submit_bio_remap(bio, NULL);
 		break;
 	default:
-		/* a flush: on a commit failure the devices are still flushed */
-		if (r && (blkdev_issue_flush(c->cbdev) ||
+		/*
+		 * A flush. On a commit failure a cache-only volume's data is
+		 * still on its devices (read-only mode writes through), so
+		 * flushing them keeps the promise; a ROW volume's new blocks
+		 * are unreachable without the commit: the flush fails (as
+		 * dm-thin's, research T3).
+		 */
+		if (r && (c->row || blkdev_issue_flush(c->cbdev) ||
 			  blkdev_issue_flush(c->obdev)))
 			bio->bi_status = BLK_STS_IOERR;
 		bio_endio(bio);

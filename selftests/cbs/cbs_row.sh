@@ -9,7 +9,7 @@
 # nothing else, and ROW and cache-only metadata refuse the other table.
 
 ALL_TESTS="test_unmapped_zero test_thin_verify test_partial test_partial_sync
-	   test_same_block test_no_space test_table_mismatch"
+	   test_same_block test_no_space test_meta_full test_table_mismatch"
 
 RAM_MB=128
 ORIGIN_MB=32
@@ -18,6 +18,7 @@ CACHE_MB=8
 . "$(dirname "$0")/cbs_lib.sh"
 
 DEV=/dev/mapper/cbs0
+CHECK=$TOOLS_DIR/cbs_check/cbs_check
 VOL_MB=64
 WB="writeback sequential_cutoff 0"
 
@@ -164,6 +165,57 @@ test_no_space()
 	check_err $? "the whole volume still reads"
 	dm_remove cbs0
 	log_test "data device full: ENOSPC, counted, the rest works"
+}
+
+# Research T3: the metadata device fills up (the map grows with every
+# new block). The write that cannot be mapped fails, the metadata turns
+# read-only (writes needing a new block fail, overwrites of mapped blocks
+# go on, as in dm-thin), every write acked before (each with FUA) is
+# there after a re-create from the last commit, which cbs_check finds
+# clean.
+test_meta_full()
+{
+	local i k=0 mdl=/dev/mapper/cbs_mdsmall
+
+	RET=0
+	wipe_md
+	# 32 metadata blocks: the superblocks, the cache mapping, the space
+	# maps and a few B-tree nodes (32 MiB of data needs about 40)
+	dm_create cbs_mdsmall "0 256 linear $MD 0" || return
+	head -c 32M /dev/urandom > /tmp/cbs_row_meta
+	MD=$mdl row_create
+	check_err $? "create over a 32-block metadata device"
+	for ((i = 0; i < 32; i++)); do
+		dd if=/tmp/cbs_row_meta of=$DEV bs=1M skip=$i seek=$i count=1 \
+			oflag=direct,dsync status=none 2> /dev/null || break
+		k=$((i + 1))
+	done
+	log_info "$k MiB acked before the metadata device was full"
+	[ "$k" -lt 32 ] && [ "$k" -gt 0 ]
+	check_err $? "the metadata device filled up part way ($k MiB)"
+	check_eq "$(status_named rw)" ro "metadata mode"
+	check_eq "$(status_named needs_check)" needs_check "needs_check"
+	dd if=/tmp/cbs_row_meta of=$DEV bs=4k seek=$((31 * 256)) count=1 oflag=direct \
+		status=none 2> /dev/null
+	check_fail $? "a write needing a new block after the failure"
+	# as dm-thin's read-only mode: mapped blocks are still written in place
+	dd if=/tmp/cbs_row_meta of=$DEV bs=4k count=1 oflag=direct status=none
+	check_err $? "an overwrite of a mapped block after the failure"
+	cmp -s -n $((k << 20)) /tmp/cbs_row_meta $DEV
+	check_err $? "reads still work"
+	dm_remove cbs0
+	if [ -x "$CHECK" ]; then
+		"$CHECK" -q $mdl
+		check_err $? "cbs_check: the last commit is clean"
+	fi
+	MD=$mdl row_create
+	check_err $? "re-create from the last commit"
+	cmp -s -n $((k << 20)) /tmp/cbs_row_meta $DEV
+	check_err $? "every acked write is there"
+	dm_remove cbs0
+	dm_remove cbs_mdsmall
+	rm -f /tmp/cbs_row_meta
+	log_test "metadata device full: the write fails, read-only, acked writes kept (T3)"
 }
 
 test_table_mismatch()
