@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dm-cbs generic netlink family "cbs": volume get/dump, cache flush, cache
- * set, stats clear, and the "events" multicast group. The commands call
- * the same action functions as the dmsetup messages (netlink.h).
+ * set, stats clear, snapshot new/del/rollback/dump (ROW volumes), and the
+ * "events" multicast group. The commands call the same action functions
+ * as the dmsetup messages (netlink.h).
  *
  * A volume is a cache object whose table is live (c->ti, set at resume).
  * It is listed on cbs_nl_vols from its first resume until the destructor
@@ -22,6 +23,7 @@
 #include "cbs.h"
 #include "io.h"
 #include "netlink.h"
+#include "row.h"
 
 #define DM_MSG_PREFIX "cbs"
 
@@ -78,6 +80,34 @@ static const struct nla_policy cbs_nl_set_policy[CBS_A_VOLUME_DIRTY_HIGH + 1] = 
 		NLA_POLICY_FULL_RANGE(NLA_U32, &cbs_nl_migration_range),
 	[CBS_A_VOLUME_DIRTY_LOW] = NLA_POLICY_MAX(NLA_U32, CBS_DIRTY_PCT_MAX),
 	[CBS_A_VOLUME_DIRTY_HIGH] = NLA_POLICY_MAX(NLA_U32, CBS_DIRTY_PCT_MAX),
+};
+
+/* A snapshot name is not empty (the policy bounds its length). */
+static int cbs_nl_snap_name_check(const struct nlattr *attr,
+				  struct netlink_ext_ack *extack)
+{
+	if (*(const char *)nla_data(attr))
+		return 0;
+	NL_SET_ERR_MSG_ATTR(extack, attr, "empty snapshot name");
+	return -EINVAL;
+}
+
+/* snapshot-new, -del, -rollback: the snapshot, by name (1 to 31 + NUL) */
+static const struct nla_policy cbs_nl_snap_name_policy[CBS_A_SNAPSHOT_NAME + 1] = {
+	[CBS_A_SNAPSHOT_NAME] = {
+		.type = NLA_NUL_STRING,
+		.len = CBS_SNAPSHOT_NAME_LEN - 1,
+		.validation_type = NLA_VALIDATE_FUNCTION,
+		.validate = cbs_nl_snap_name_check,
+	},
+};
+
+/* snapshot-new, -del, -rollback: the volume and the snapshot */
+static const struct nla_policy cbs_nl_snap_policy[CBS_A_VOLUME_SNAPSHOT + 1] = {
+	[CBS_A_VOLUME_NAME] = { .type = NLA_NUL_STRING, .len = CBS_NAME_LEN - 1 },
+	[CBS_A_VOLUME_MAJOR] = { .type = NLA_U32 },
+	[CBS_A_VOLUME_MINOR] = { .type = NLA_U32 },
+	[CBS_A_VOLUME_SNAPSHOT] = NLA_POLICY_NESTED(cbs_nl_snap_name_policy),
 };
 
 static const struct genl_multicast_group cbs_nl_mcgrps[] = {
@@ -142,7 +172,7 @@ static int cbs_nl_ident(struct cbs_cache *c, struct cbs_nl_id *id)
  * The volume named by NAME and/or MAJOR + MINOR, held (cbs_nl_put) so
  * its live table cannot be destroyed under the command.
  */
-static struct cbs_cache *cbs_nl_get_volume(struct genl_info *info,
+static struct cbs_cache *cbs_nl_get_volume(const struct genl_info *info,
 					   struct cbs_nl_id *id)
 {
 	struct nlattr *name = info->attrs[CBS_A_VOLUME_NAME];
@@ -444,6 +474,172 @@ static int cbs_nl_stats_clear_doit(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+/* ---- snapshots (ROW volumes) ------------------------------------------ */
+
+/* A snapshot nested in a volume message; @s->id 0: only the name is known. */
+static int cbs_nl_put_snap(struct sk_buff *skb,
+			   const struct cbs_row_snap_info *s)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, CBS_A_VOLUME_SNAPSHOT);
+	if (!nest)
+		return -EMSGSIZE;
+	if ((s->id && nla_put_uint(skb, CBS_A_SNAPSHOT_ID, s->id)) ||
+	    nla_put_string(skb, CBS_A_SNAPSHOT_NAME, s->name) ||
+	    (s->id && (nla_put_uint(skb, CBS_A_SNAPSHOT_CTIME, s->ctime) ||
+		       nla_put_u32(skb, CBS_A_SNAPSHOT_CREATION_TIME,
+				   s->creation_time) ||
+		       nla_put_uint(skb, CBS_A_SNAPSHOT_MAPPED_BLOCKS,
+				    s->mapped_blocks)))) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int cbs_nl_snap_doit(struct sk_buff *skb, struct genl_info *info,
+			    enum cbs_snap_op op)
+{
+	struct nlattr *nest = info->attrs[CBS_A_VOLUME_SNAPSHOT];
+	struct nlattr *tb[CBS_A_SNAPSHOT_NAME + 1];
+	const char *error = NULL;
+	struct cbs_nl_id id;
+	struct cbs_cache *c;
+	int r;
+
+	r = cbs_nl_check_admin(skb, info);
+	if (r)
+		return r;
+	if (GENL_REQ_ATTR_CHECK(info, CBS_A_VOLUME_SNAPSHOT)) {
+		NL_SET_ERR_MSG_MOD(info->extack, "missing snapshot");
+		return -EINVAL;
+	}
+	r = nla_parse_nested(tb, CBS_A_SNAPSHOT_NAME, nest,
+			     cbs_nl_snap_name_policy, info->extack);
+	if (r)
+		return r;
+	if (NL_REQ_ATTR_CHECK(info->extack, nest, tb, CBS_A_SNAPSHOT_NAME)) {
+		NL_SET_ERR_MSG_MOD(info->extack, "missing snapshot name");
+		return -EINVAL;
+	}
+	c = cbs_nl_get_volume(info, &id);
+	if (IS_ERR(c))
+		return PTR_ERR(c);
+	r = cbs_act_snap(c, op, nla_data(tb[CBS_A_SNAPSHOT_NAME]), &error);
+	cbs_nl_put(c);
+	if (r == -ERESTARTSYS)
+		r = -EINTR;
+	if (r) {
+		NL_SET_ERR_MSG_FMT_MOD(info->extack, "%s",
+				       error ?: "snapshot operation failed");
+		/* the name was bad, taken or unknown */
+		if (r == -EINVAL || r == -EEXIST || r == -ENOENT)
+			NL_SET_BAD_ATTR(info->extack, tb[CBS_A_SNAPSHOT_NAME]);
+	}
+	return r;
+}
+
+static int cbs_nl_snapshot_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return cbs_nl_snap_doit(skb, info, CBS_SNAP_CREATE);
+}
+
+static int cbs_nl_snapshot_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return cbs_nl_snap_doit(skb, info, CBS_SNAP_DELETE);
+}
+
+static int cbs_nl_snapshot_rollback_doit(struct sk_buff *skb,
+					 struct genl_info *info)
+{
+	return cbs_nl_snap_doit(skb, info, CBS_SNAP_ROLLBACK);
+}
+
+struct cbs_nl_snap_dump {
+	struct sk_buff *skb;
+	struct netlink_callback *cb;
+	const struct cbs_nl_id *id;
+	u64 gen;
+};
+
+/* The dump's generation: nonzero, moves with the set of snapshots. */
+static unsigned int cbs_nl_snap_seq(u64 gen)
+{
+	return lower_32_bits(gen + 1) ?: 1;
+}
+
+static int cbs_nl_snap_dump_one(void *ctx, const struct cbs_row_snap_info *s)
+{
+	struct cbs_nl_snap_dump *d = ctx;
+	struct netlink_callback *cb = d->cb;
+	void *hdr;
+
+	cb->seq = cbs_nl_snap_seq(d->gen);
+	hdr = genlmsg_put(d->skb, NETLINK_CB(cb->skb).portid,
+			  cb->nlh->nlmsg_seq, &cbs_nl_family, NLM_F_MULTI,
+			  CBS_CMD_SNAPSHOT_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	genl_dump_check_consistent(cb, hdr);
+	if (nla_put_string(d->skb, CBS_A_VOLUME_NAME, d->id->name) ||
+	    nla_put_u32(d->skb, CBS_A_VOLUME_MAJOR, MAJOR(d->id->devt)) ||
+	    nla_put_u32(d->skb, CBS_A_VOLUME_MINOR, MINOR(d->id->devt)) ||
+	    cbs_nl_put_snap(d->skb, s)) {
+		genlmsg_cancel(d->skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(d->skb, hdr);
+	cb->args[0] = s->id + 1;
+	return 0;
+}
+
+/*
+ * Dump the snapshots of one volume, in id order: cb->args[0] is the
+ * cursor (next snapshot id), cb->args[1] the volume's registry id (a
+ * volume replaced under the same name ends the dump), cb->seq the
+ * generation of the volume's set of snapshots.
+ */
+static int cbs_nl_snapshot_get_dumpit(struct sk_buff *skb,
+				      struct netlink_callback *cb)
+{
+	const struct genl_info *info = genl_info_dump(cb);
+	struct cbs_nl_snap_dump d = { .skb = skb, .cb = cb };
+	struct cbs_nl_id id;
+	struct cbs_cache *c;
+	u64 nl_id;
+	int r;
+
+	c = cbs_nl_get_volume(info, &id);
+	if (IS_ERR(c))
+		return PTR_ERR(c);
+	d.id = &id;
+	nl_id = READ_ONCE(c->nl_id);
+	if (!c->row) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "not a ROW volume (table feature row)");
+		r = -EOPNOTSUPP;
+		goto out;
+	}
+	if (cb->args[1] && cb->args[1] != nl_id) {
+		NL_SET_ERR_MSG_MOD(info->extack, "volume replaced during the dump");
+		r = -ENODEV;
+		goto out;
+	}
+	cb->args[1] = nl_id;
+	r = cbs_row_snap_iter(c, cb->args[0], &d.gen, cbs_nl_snap_dump_one, &d);
+	cb->seq = cbs_nl_snap_seq(d.gen);
+	/* a snapshot that does not fit an empty message cannot be dumped */
+	if (r == -EMSGSIZE && skb->len)
+		r = 0;
+	else if (r && r != -EMSGSIZE)
+		NL_SET_ERR_MSG_MOD(info->extack, "cannot read the snapshot list");
+out:
+	cbs_nl_put(c);
+	return r ?: skb->len;
+}
+
 static const struct genl_split_ops cbs_nl_ops[] = {
 	{
 		.cmd = CBS_CMD_VOLUME_GET,
@@ -478,6 +674,34 @@ static const struct genl_split_ops cbs_nl_ops[] = {
 		.maxattr = CBS_A_VOLUME_MINOR,
 		.flags = GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
+	{
+		.cmd = CBS_CMD_SNAPSHOT_NEW,
+		.doit = cbs_nl_snapshot_new_doit,
+		.policy = cbs_nl_snap_policy,
+		.maxattr = CBS_A_VOLUME_SNAPSHOT,
+		.flags = GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd = CBS_CMD_SNAPSHOT_DEL,
+		.doit = cbs_nl_snapshot_del_doit,
+		.policy = cbs_nl_snap_policy,
+		.maxattr = CBS_A_VOLUME_SNAPSHOT,
+		.flags = GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd = CBS_CMD_SNAPSHOT_ROLLBACK,
+		.doit = cbs_nl_snapshot_rollback_doit,
+		.policy = cbs_nl_snap_policy,
+		.maxattr = CBS_A_VOLUME_SNAPSHOT,
+		.flags = GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd = CBS_CMD_SNAPSHOT_GET,
+		.dumpit = cbs_nl_snapshot_get_dumpit,
+		.policy = cbs_nl_dev_policy,
+		.maxattr = CBS_A_VOLUME_MINOR,
+		.flags = GENL_CMD_CAP_DUMP,
+	},
 };
 
 static struct genl_family cbs_nl_family __ro_after_init = {
@@ -494,8 +718,12 @@ static struct genl_family cbs_nl_family __ro_after_init = {
 
 /* ---- events --------------------------------------------------------- */
 
-/* Notify every namespace (block devices are global). May sleep. */
-static void cbs_nl_event(struct cbs_cache *c, u32 event, int err, gfp_t gfp)
+/*
+ * Notify every namespace (block devices are global), with @snap nested
+ * if set. May sleep.
+ */
+static void cbs_nl_notify(struct cbs_cache *c, u32 event, int err,
+			  const struct cbs_row_snap_info *snap, gfp_t gfp)
 {
 	struct cbs_nl_id id;
 	struct sk_buff *msg;
@@ -507,12 +735,18 @@ static void cbs_nl_event(struct cbs_cache *c, u32 event, int err, gfp_t gfp)
 	if (!msg)
 		return;
 	hdr = genlmsg_put(msg, 0, 0, &cbs_nl_family, 0, CBS_CMD_EVENT_NTF);
-	if (!hdr || cbs_nl_fill_volume(msg, c, &id, event, err)) {
+	if (!hdr || cbs_nl_fill_volume(msg, c, &id, event, err) ||
+	    (snap && cbs_nl_put_snap(msg, snap))) {
 		nlmsg_free(msg);
 		return;
 	}
 	genlmsg_end(msg, hdr);
 	genlmsg_multicast_allns(&cbs_nl_family, msg, 0, 0);
+}
+
+static void cbs_nl_event(struct cbs_cache *c, u32 event, int err, gfp_t gfp)
+{
+	cbs_nl_notify(c, event, err, NULL, gfp);
 }
 
 /*
@@ -558,8 +792,44 @@ void cbs_nl_flush_done(struct cbs_cache *c, int err)
 		     GFP_KERNEL);
 }
 
+static int cbs_nl_snap_find(void *ctx, const struct cbs_row_snap_info *s)
+{
+	struct cbs_row_snap_info *want = ctx;
+
+	if (strcmp(s->name, want->name))
+		return 0;
+	*want = *s;
+	return 1;
+}
+
+/*
+ * A snapshot operation (message or command) of @c succeeded; called under
+ * c->row_snap_lock, so the events follow the operations' order. The
+ * volume may be suspended (rollback): no allocation may wait for its I/O.
+ */
+void cbs_nl_snap_done(struct cbs_cache *c, enum cbs_snap_op op,
+		      const char *name)
+{
+	static const u32 events[] = {
+		[CBS_SNAP_CREATE] = CBS_EVENT_SNAPSHOT_CREATED,
+		[CBS_SNAP_DELETE] = CBS_EVENT_SNAPSHOT_DELETED,
+		[CBS_SNAP_ROLLBACK] = CBS_EVENT_SNAPSHOT_ROLLED_BACK,
+	};
+	struct cbs_row_snap_info s = {};
+
+	if (op >= ARRAY_SIZE(events))
+		return;
+	strscpy(s.name, name, sizeof(s.name));
+	/* the snapshot's details, unless it is gone; only the name if not found */
+	if (op != CBS_SNAP_DELETE &&
+	    cbs_row_snap_iter(c, 1, NULL, cbs_nl_snap_find, &s) != 1)
+		s.id = 0;
+	cbs_nl_notify(c, events[op], 0, &s, GFP_NOIO);
+}
+
 int cbs_nl_init(void)
 {
+	BUILD_BUG_ON(CBS_SNAPSHOT_NAME_LEN != CBS_ROW_NAME_LEN);
 	BUILD_BUG_ON((int)CBS_MODE_WRITEBACK != (int)CBS_WRITEBACK);
 	BUILD_BUG_ON((int)CBS_MODE_WRITETHROUGH != (int)CBS_WRITETHROUGH);
 	BUILD_BUG_ON((int)CBS_MODE_PASSTHROUGH != (int)CBS_PASSTHROUGH);

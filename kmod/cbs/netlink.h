@@ -50,5 +50,7 @@ void cbs_nl_register(struct cbs_cache *c);
 void cbs_nl_unregister(struct cbs_cache *c);
 void cbs_nl_worker(struct cbs_cache *c);
 void cbs_nl_flush_done(struct cbs_cache *c, int err);
+void cbs_nl_snap_done(struct cbs_cache *c, enum cbs_snap_op op,
+		      const char *name);
 
 #endif /* _CBS_NETLINK_H */

@@ -860,3 +860,46 @@ u64 cbs_row_nr_snaps(struct cbs_cache *c)
 	up_read(&c->row->lock);
 	return n;
 }
+
+/*
+ * Call @fn for each snapshot whose id is at least @from, in id order,
+ * until it returns non-zero (then returned): a cursor for dumps that
+ * span several calls. Each step is a lookup of the next key, so a
+ * resumed walk neither repeats nor skips the snapshots that stay. Under
+ * row->lock for reading: @fn must not sleep. *@gen, if @gen is set:
+ * the snapshot creations and deletions so far (moves on each).
+ */
+int cbs_row_snap_iter(struct cbs_cache *c, u64 from, u64 *gen,
+		      int (*fn)(void *ctx, const struct cbs_row_snap_info *s),
+		      void *ctx)
+{
+	struct cbs_row *row = c->row;
+	struct cbs_row_snap_info s;
+	u64 key = max(from, 1ULL);
+	struct cbs_disk_dev d;
+	int r;
+
+	down_read(&row->lock);
+	if (gen)
+		*gen = 2 * (row->next_id - 1) - row->nr_snaps;
+	for (;;) {
+		r = dm_btree_lookup_next(&row->details_info, row->details_root,
+					 &key, &s.id, &d);
+		if (r) {
+			if (r == -ENODATA)
+				r = 0;
+			break;
+		}
+		s.mapped_blocks = le64_to_cpu(d.mapped_blocks);
+		s.creation_time = le64_to_cpu(d.creation_time);
+		s.ctime = le64_to_cpu(d.ctime);
+		memcpy(s.name, d.name, CBS_ROW_NAME_LEN);
+		s.name[CBS_ROW_NAME_LEN] = 0;
+		r = fn(ctx, &s);
+		if (r || s.id == U64_MAX)
+			break;
+		key = s.id + 1;
+	}
+	up_read(&row->lock);
+	return r;
+}

@@ -7,6 +7,7 @@
 #ifndef _CBS_ROW_H
 #define _CBS_ROW_H
 
+#include <linux/dm-cbs-format.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
 
@@ -51,6 +52,15 @@ struct cbs_row {
 	bool fail;			/* a metadata error: read-only */
 };
 
+/* A snapshot as cbs_row_snap_iter() reports it (cpu order). */
+struct cbs_row_snap_info {
+	u64 id;
+	u64 mapped_blocks;
+	u64 creation_time;		/* snapshot clock */
+	u64 ctime;			/* wall clock seconds */
+	char name[CBS_ROW_NAME_LEN + 1];
+};
+
 struct cbs_row_space {
 	u64 data_free, data_total;
 	u64 meta_free, meta_total;
@@ -81,6 +91,9 @@ u64 cbs_row_nr_snaps(struct cbs_cache *c);
 int cbs_row_snap_get(struct cbs_cache *c, const char *name, u64 *id,
 		     u64 *mapped);
 void cbs_row_snap_put(struct cbs_cache *c, u64 id);
+int cbs_row_snap_iter(struct cbs_cache *c, u64 from, u64 *gen,
+		      int (*fn)(void *ctx, const struct cbs_row_snap_info *s),
+		      void *ctx);
 
 /* rowio.c */
 int cbs_row_map(struct cbs_cache *c, struct bio *bio, u64 dev);

@@ -877,6 +877,9 @@ int cbs_act_snap(struct cbs_cache *c, enum cbs_snap_op op, const char *name,
 		r = -EINVAL;
 		break;
 	}
+	/* under the lock: the events come in the order of the operations */
+	if (!r)
+		cbs_nl_snap_done(c, op, name);
 	mutex_unlock(&c->row_snap_lock);
 	if (r == -EROFS || (r && READ_ONCE(c->ro)))
 		*error = "metadata error: read-only";

@@ -23,7 +23,19 @@
  *        CLEANER
  * CBS_CMD_STATS_CLEAR	zero the counters (as the "clear_stats" message)
  *   in:  NAME | MAJOR + MINOR
- * CBS_CMD_EVENT_NTF	"events" group: EVENT, then as VOLUME_GET
+ * CBS_CMD_EVENT_NTF	"events" group: EVENT, then as VOLUME_GET; the
+ *			snapshot events add SNAPSHOT
+ * CBS_CMD_SNAPSHOT_NEW	snapshot a ROW volume (as "snapshot create")
+ *   in:  NAME | MAJOR + MINOR, SNAPSHOT { SNAPSHOT_NAME }
+ * CBS_CMD_SNAPSHOT_DEL	delete a snapshot (as "snapshot delete")
+ *   in:  NAME | MAJOR + MINOR, SNAPSHOT { SNAPSHOT_NAME }
+ * CBS_CMD_SNAPSHOT_ROLLBACK	roll a suspended ROW volume back to a
+ *			snapshot (as "snapshot rollback")
+ *   in:  NAME | MAJOR + MINOR, SNAPSHOT { SNAPSHOT_NAME }
+ * CBS_CMD_SNAPSHOT_GET	dump: the snapshots of a ROW volume, in id order
+ *   in:  NAME | MAJOR + MINOR
+ *   out: NAME, MAJOR, MINOR, SNAPSHOT { ID, NAME, CTIME, CREATION_TIME,
+ *        MAPPED_BLOCKS }
  */
 #ifndef _UAPI_LINUX_DM_CBS_H
 #define _UAPI_LINUX_DM_CBS_H
@@ -33,6 +45,7 @@
 #define CBS_MCGRP_EVENTS		"events"
 
 #define CBS_NAME_LEN			128	/* DM_NAME_LEN, with the NUL */
+#define CBS_SNAPSHOT_NAME_LEN		32	/* with the NUL */
 
 /* Knob ranges (table line, messages and netlink alike). */
 #define CBS_SEQUENTIAL_CUTOFF_MAX	4194304	/* KiB */
@@ -54,6 +67,9 @@ enum cbs_event {
 	CBS_EVENT_DIRTY_LOW,		/* ... and fell back to dirty_low */
 	CBS_EVENT_READ_ONLY,		/* metadata failed: ro + needs_check */
 	CBS_EVENT_FLUSH_DONE,		/* a flush ended; ERROR if it failed */
+	CBS_EVENT_SNAPSHOT_CREATED,	/* SNAPSHOT: the new snapshot */
+	CBS_EVENT_SNAPSHOT_DELETED,	/* SNAPSHOT: its name */
+	CBS_EVENT_SNAPSHOT_ROLLED_BACK,	/* SNAPSHOT: the one rolled back to */
 };
 
 enum {
@@ -98,9 +114,22 @@ enum {
 	CBS_A_VOLUME_DIRTY_HIGH,	/* u32, percent */
 	CBS_A_VOLUME_EVENT,		/* u32, enum cbs_event */
 	CBS_A_VOLUME_ERROR,		/* u32, errno of a failed flush */
+	CBS_A_VOLUME_SNAPSHOT,		/* nest, CBS_A_SNAPSHOT_* */
 
 	__CBS_A_VOLUME_CNT,
 	CBS_A_VOLUME_MAX = __CBS_A_VOLUME_CNT - 1
+};
+
+enum {
+	CBS_A_SNAPSHOT_UNSPEC,
+	CBS_A_SNAPSHOT_ID,		/* uint, per volume, never reused */
+	CBS_A_SNAPSHOT_NAME,		/* string, 1 to 31 of A-Z a-z 0-9 . _ + - */
+	CBS_A_SNAPSHOT_CTIME,		/* uint, wall clock seconds at creation */
+	CBS_A_SNAPSHOT_CREATION_TIME,	/* u32, snapshot clock at creation */
+	CBS_A_SNAPSHOT_MAPPED_BLOCKS,	/* uint, the volume's mapped blocks then */
+
+	__CBS_A_SNAPSHOT_CNT,
+	CBS_A_SNAPSHOT_MAX = __CBS_A_SNAPSHOT_CNT - 1
 };
 
 enum {
@@ -110,6 +139,10 @@ enum {
 	CBS_CMD_CACHE_SET,
 	CBS_CMD_STATS_CLEAR,
 	CBS_CMD_EVENT_NTF,
+	CBS_CMD_SNAPSHOT_NEW,
+	CBS_CMD_SNAPSHOT_DEL,
+	CBS_CMD_SNAPSHOT_ROLLBACK,
+	CBS_CMD_SNAPSHOT_GET,
 
 	__CBS_CMD_CNT,
 	CBS_CMD_MAX = __CBS_CMD_CNT - 1
