@@ -9,6 +9,8 @@
  *   cbsctl cache set DEV KNOB VALUE [KNOB VALUE]...
  *   cbsctl cache cleaner DEV
  *   cbsctl stats clear DEV
+ *   cbsctl snapshot create|delete|rollback DEV NAME
+ *   cbsctl snapshot list DEV [-j]
  *   cbsctl monitor [-j]
  */
 #include <ctype.h>
@@ -19,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <linux/dm-cbs.h>
 
 #include "json.h"
@@ -53,12 +56,17 @@ static const char * const event_names[] = {
 	[CBS_EVENT_DIRTY_LOW] = "dirty-low",
 	[CBS_EVENT_READ_ONLY] = "read-only",
 	[CBS_EVENT_FLUSH_DONE] = "flush-done",
+	[CBS_EVENT_SNAPSHOT_CREATED] = "snapshot-created",
+	[CBS_EVENT_SNAPSHOT_DELETED] = "snapshot-deleted",
+	[CBS_EVENT_SNAPSHOT_ROLLED_BACK] = "snapshot-rolled-back",
 };
 
 /* A parsed volume message: every attribute, integers widened. */
 struct vol {
 	const struct nlattr *tb[CBS_A_VOLUME_MAX + 1];
+	const struct nlattr *snap[CBS_A_SNAPSHOT_MAX + 1];
 	char name[CBS_NAME_LEN];
+	char snap_name[CBS_SNAPSHOT_NAME_LEN];
 };
 
 static void print_help(FILE *f)
@@ -69,6 +77,8 @@ static void print_help(FILE *f)
 		"       cbsctl cache set DEV KNOB VALUE [KNOB VALUE]...\n"
 		"       cbsctl cache cleaner DEV\n"
 		"       cbsctl stats clear DEV\n"
+		"       cbsctl snapshot { create | delete | rollback } DEV NAME\n"
+		"       cbsctl snapshot list DEV [-j]\n"
 		"       cbsctl monitor [-j]\n"
 		"DEV: a device-mapper name, a block device path or MAJOR:MINOR\n"
 		"knobs: sequential_cutoff promote_threshold migration_threshold\n"
@@ -142,19 +152,47 @@ static int attr_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
+static int snap_attr_cb(const struct nlattr *a, void *data)
+{
+	struct vol *v = data;
+	uint16_t type = mnl_attr_get_type(a);
+
+	if (type > CBS_A_SNAPSHOT_MAX)
+		return MNL_CB_OK;	/* newer kernel */
+	if (type == CBS_A_SNAPSHOT_NAME &&
+	    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+		return MNL_CB_ERROR;
+	v->snap[type] = a;
+	return MNL_CB_OK;
+}
+
 static int parse_vol(const struct nlmsghdr *nlh, struct vol *v)
 {
+	const struct nlattr *nest;
+
 	memset(v->tb, 0, sizeof(v->tb));
+	memset(v->snap, 0, sizeof(v->snap));
 	if (mnl_attr_parse(nlh, sizeof(struct genlmsghdr), attr_cb, v) < 0)
 		return -1;
 	snprintf(v->name, sizeof(v->name), "%s", v->tb[CBS_A_VOLUME_NAME] ?
 		 mnl_attr_get_str(v->tb[CBS_A_VOLUME_NAME]) : "?");
+	nest = v->tb[CBS_A_VOLUME_SNAPSHOT];
+	if (nest && mnl_attr_parse_nested(nest, snap_attr_cb, v) < 0)
+		return -1;
+	snprintf(v->snap_name, sizeof(v->snap_name), "%s",
+		 v->snap[CBS_A_SNAPSHOT_NAME] ?
+		 mnl_attr_get_str(v->snap[CBS_A_SNAPSHOT_NAME]) : "?");
 	return 0;
 }
 
 static uint64_t u(const struct vol *v, int type)
 {
 	return v->tb[type] ? cpnl_attr_get_uint(v->tb[type]) : 0;
+}
+
+static uint64_t snap_u(const struct vol *v, int type)
+{
+	return v->snap[type] ? cpnl_attr_get_uint(v->snap[type]) : 0;
 }
 
 static bool flag(const struct vol *v, int type)
@@ -224,6 +262,23 @@ static void show_human(const struct vol *v)
 	       u(v, CBS_A_VOLUME_RAM_PER_BLOCK));
 }
 
+/* A snapshot as a JSON object (key NULL: an array element). */
+static void snap_json(struct cpjson *j, const char *key, const struct vol *v)
+{
+	cpjson_obj_begin(j, key);
+	if (v->snap[CBS_A_SNAPSHOT_ID])
+		cpjson_u64(j, "id", snap_u(v, CBS_A_SNAPSHOT_ID));
+	cpjson_str(j, "name", v->snap_name);
+	if (v->snap[CBS_A_SNAPSHOT_ID]) {
+		cpjson_u64(j, "ctime", snap_u(v, CBS_A_SNAPSHOT_CTIME));
+		cpjson_u64(j, "creation_time",
+			   snap_u(v, CBS_A_SNAPSHOT_CREATION_TIME));
+		cpjson_u64(j, "mapped_blocks",
+			   snap_u(v, CBS_A_SNAPSHOT_MAPPED_BLOCKS));
+	}
+	cpjson_obj_end(j);
+}
+
 static void show_json(struct cpjson *j, const struct vol *v)
 {
 	static const struct {
@@ -278,6 +333,8 @@ static void show_json(struct cpjson *j, const struct vol *v)
 	for (i = 0; i < ARRAY_SIZE(knobs); i++)
 		cpjson_u64(j, knobs[i].name, u(v, knobs[i].attr));
 	cpjson_obj_end(j);
+	if (v->tb[CBS_A_VOLUME_SNAPSHOT])
+		snap_json(j, "snapshot", v);
 	cpjson_obj_end(j);
 }
 
@@ -417,6 +474,119 @@ static int cache_cleaner(struct cpnl *nl, const char *dev)
 	return cpnl_do(nl, nlh, NULL, NULL) ? 1 : 0;
 }
 
+/* NAME: what the kernel takes (the kernel checks the characters). */
+static int put_snap_name(struct nlmsghdr *nlh, const char *name)
+{
+	struct nlattr *nest;
+
+	if (!name[0] || strlen(name) >= CBS_SNAPSHOT_NAME_LEN) {
+		fprintf(stderr, "cbsctl: invalid snapshot name '%s' (1 to %d characters)\n",
+			name, CBS_SNAPSHOT_NAME_LEN - 1);
+		return -1;
+	}
+	nest = mnl_attr_nest_start(nlh, CBS_A_VOLUME_SNAPSHOT);
+	mnl_attr_put_strz(nlh, CBS_A_SNAPSHOT_NAME, name);
+	mnl_attr_nest_end(nlh, nest);
+	return 0;
+}
+
+static int snapshot_cmd(struct cpnl *nl, uint8_t cmd, const char *dev,
+			const char *name)
+{
+	char buf[CPNL_REQ_SIZE] __attribute__((aligned(8)));
+	struct nlmsghdr *nlh;
+
+	nlh = cpnl_msg_start(nl, buf, cmd, 0);
+	if (put_dev(nlh, dev) || put_snap_name(nlh, name))
+		return 1;
+	return cpnl_do(nl, nlh, NULL, NULL) ? 1 : 0;
+}
+
+static void snap_human_header(void)
+{
+	printf("%-8s %-31s %-25s %8s %12s\n", "ID", "NAME", "CREATED", "CLOCK",
+	       "MAPPED");
+}
+
+static void snap_human(const struct vol *v)
+{
+	time_t t = snap_u(v, CBS_A_SNAPSHOT_CTIME);
+	char when[64] = "?";
+	struct tm tm;
+
+	if (localtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %z", &tm);
+	printf("%-8" PRIu64 " %-31s %-25s %8" PRIu64 " %12" PRIu64 "\n",
+	       snap_u(v, CBS_A_SNAPSHOT_ID), v->snap_name, when,
+	       snap_u(v, CBS_A_SNAPSHOT_CREATION_TIME),
+	       snap_u(v, CBS_A_SNAPSHOT_MAPPED_BLOCKS));
+}
+
+/* The snapshots of DEV in id order (a dump, restarted if interrupted). */
+static int snapshot_list(struct cpnl *nl, int argc, char **argv)
+{
+	char buf[CPNL_REQ_SIZE] __attribute__((aligned(8)));
+	struct show_ctx ctx = { .msgs = NULL, .count = 0 };
+	struct nlmsghdr *nlh;
+	struct cpjson j;
+	unsigned int i;
+	struct vol v;
+	int r;
+
+	if (argc != 1)
+		return usage();
+	nlh = cpnl_msg_start(nl, buf, CBS_CMD_SNAPSHOT_GET, 0);
+	if (put_dev(nlh, argv[0]))
+		return 1;
+	r = cpnl_dump_ex(nl, nlh, show_cb, &ctx, show_reset);
+	if (!r && json) {
+		cpjson_init(&j, stdout);
+		cpjson_arr_begin(&j, NULL);
+	} else if (!r) {
+		snap_human_header();
+	}
+	for (i = 0; !r && i < ctx.count; i++) {
+		if (parse_vol(ctx.msgs[i], &v) || !v.tb[CBS_A_VOLUME_SNAPSHOT]) {
+			fprintf(stderr, "cbsctl: malformed reply\n");
+			r = -EBADMSG;
+		} else if (json) {
+			snap_json(&j, NULL, &v);
+		} else {
+			snap_human(&v);
+		}
+	}
+	if (!r && json)
+		cpjson_arr_end(&j);
+	show_reset(&ctx);
+	free(ctx.msgs);
+	return r ? 1 : 0;
+}
+
+static int snapshot_run(struct cpnl *nl, const char *cmd, int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		uint8_t cmd;
+	} ops[] = {
+		{ "create", CBS_CMD_SNAPSHOT_NEW },
+		{ "delete", CBS_CMD_SNAPSHOT_DEL },
+		{ "rollback", CBS_CMD_SNAPSHOT_ROLLBACK },
+	};
+	unsigned int i;
+
+	if (!strcmp(cmd, "list") || !strcmp(cmd, "show"))
+		return snapshot_list(nl, argc, argv);
+	for (i = 0; i < ARRAY_SIZE(ops); i++) {
+		if (strcmp(cmd, ops[i].name))
+			continue;
+		if (argc != 2)
+			return usage();
+		return snapshot_cmd(nl, ops[i].cmd, argv[0], argv[1]);
+	}
+	fprintf(stderr, "cbsctl: unknown command 'snapshot %s'\n", cmd);
+	return usage();
+}
+
 static int event_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct cpjson *j = data;
@@ -434,6 +604,14 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	printf("%s %s (%" PRIu64 ":%" PRIu64 "): ", event_name(e), v.name,
 	       u(&v, CBS_A_VOLUME_MAJOR), u(&v, CBS_A_VOLUME_MINOR));
 	switch (e) {
+	case CBS_EVENT_SNAPSHOT_CREATED:
+	case CBS_EVENT_SNAPSHOT_DELETED:
+	case CBS_EVENT_SNAPSHOT_ROLLED_BACK:
+		printf("snapshot %s", v.snap_name);
+		if (v.snap[CBS_A_SNAPSHOT_ID])
+			printf(" (id %" PRIu64 ")", snap_u(&v, CBS_A_SNAPSHOT_ID));
+		printf(", ");
+		break;
 	case CBS_EVENT_CACHE_FAILED:
 		printf("%" PRIu64 " dirty blocks at risk, ",
 		       u(&v, CBS_A_VOLUME_DIRTY_AT_RISK));
@@ -489,6 +667,8 @@ static int run(struct cpnl *nl, int argc, char **argv)
 		return volume_show(nl, argc, argv);
 	if (!strcmp(group, "cache") && !strcmp(cmd, "set"))
 		return cache_set(nl, argc, argv);
+	if (!strcmp(group, "snapshot"))
+		return snapshot_run(nl, cmd, argc, argv);
 	if (argc != 1)
 		return usage();
 	if (!strcmp(group, "cache") && !strcmp(cmd, "flush"))
