@@ -4,7 +4,9 @@
 # dm-cbs under fault injection (debug kernel only, skips elsewhere): the
 # n-th allocation made from module code fails, for every n, in table
 # construction over fresh and over formatted metadata, a table reload, the
-# flush message and every netlink command. After each run the device is
+# flush message and every netlink command; for ROW volumes (run by
+# cbs_fault_row.sh) their construction, snapshot create, delete, list and
+# rollback, and the construction of a cbs-snap device. After each run the device is
 # either absent or works (I/O, status) and is removed without leftovers;
 # no splat (run.sh) and no leak (kmemleak scan of run.sh -k). Each run
 # costs seconds on the emulated debug kernel: the checks are lean, and the
@@ -223,7 +225,162 @@ test_netlink()
 	log_test "netlink commands: each allocation failing in turn"
 }
 
+# ---- ROW volumes (cbs_fault_row.sh) ----------------------------------
+
+row_table()
+{
+	ORIGIN_SECTORS=$((16 * 2048)) cbs_table row writeback sequential_cutoff 0 \
+		promote_threshold 1 "$@"
+}
+
+# row_fresh: a ROW volume on fresh metadata with 32 blocks written
+row_fresh()
+{
+	wipe_md
+	dmsetup create --noudevsync cbsf --table "$(row_table)" &&
+		dmsetup mknodes cbsf &&
+		dd if=/dev/urandom of=$DEV bs=4k count=32 oflag=direct status=none
+}
+
+# after_row_load: as after_create, and the volume maps what it mapped
+after_row_load()
+{
+	local mapped
+
+	if [ -z "${FRESH:-}" ] && dmsetup info cbsf > /dev/null 2>&1; then
+		mapped=$(CBS=cbsf status_named mapped)
+		[ "$mapped" = "$MAPPED" ] || { log_info "mapped $mapped, want $MAPPED"; return 1; }
+	fi
+	after_create
+}
+
+test_row_create()
+{
+	RET=0
+	wipe_md
+	CREATED=0
+	FRESH=1 FAULT_AFTER=after_row_load fault_inject_each $MAX \
+		dmsetup create --noudevsync cbsf --table "$(row_table)"
+	check_err $? "ROW create over fresh metadata under fault injection"
+	log_info "format: $FAULT_POINTS injection points, $CREATED runs created the device"
+	row_fresh
+	check_err $? "setup"
+	MAPPED=$(CBS=cbsf status_named mapped)
+	dmsetup remove cbsf
+	CREATED=0
+	FAULT_AFTER=after_row_load fault_inject_each $MAX \
+		dmsetup create --noudevsync cbsf --table "$(row_table)"
+	check_err $? "ROW create over formatted metadata under fault injection"
+	log_info "open: $FAULT_POINTS injection points, $CREATED runs created the device"
+	log_test "ROW create (format, open): each allocation failing in turn"
+}
+
+# after_snap: the volume works; read-only metadata means a fresh volume;
+# then the snapshots are SNAPS again (the next run's starting point)
+after_snap()
+{
+	local list
+
+	works || { log_info "volume does not work after the run"; return 1; }
+	if [ "$(CBS=cbsf status_named rw)" = ro ]; then
+		READ_ONLY=$((READ_ONLY + 1))
+		dmsetup remove cbsf && row_fresh || return 1
+	fi
+	list=$(dmsetup message cbsf 0 snapshot list | awk '{ print $2 }' | xargs)
+	case " $list " in
+	*" x "*) dmsetup message cbsf 0 snapshot delete x || return 1 ;;
+	esac
+	case " $list " in
+	*" y "*) ;;
+	*) dmsetup message cbsf 0 snapshot create y || return 1 ;;
+	esac
+}
+
+test_row_snap()
+{
+	local cmd total=0
+
+	RET=0
+	READ_ONLY=0
+	row_fresh && dmsetup message cbsf 0 snapshot create y
+	check_err $? "setup"
+	for cmd in "dmsetup message cbsf 0 snapshot create x" \
+		   "dmsetup message cbsf 0 snapshot delete y" \
+		   "$CBSCTL snapshot create cbsf x" "$CBSCTL snapshot delete cbsf y" \
+		   "$CBSCTL snapshot list cbsf"; do
+		[ -x "$CBSCTL" ] || [ "${cmd#"$CBSCTL"}" = "$cmd" ] || continue
+		# shellcheck disable=SC2086
+		FAULT_AFTER=after_snap fault_inject_each $MAX $cmd
+		check_err $? "'$cmd' under fault injection"
+		total=$((total + FAULT_POINTS))
+	done
+	log_info "$total injection points, $READ_ONLY turned the metadata read-only"
+	dmsetup remove cbsf
+	check_err $? "remove"
+	log_test "ROW snapshot create, delete, list: each allocation failing in turn"
+}
+
+# after_rollback: the suspended volume still answers; read-only metadata
+# means a fresh volume (suspended again, with its snapshot)
+after_rollback()
+{
+	dmsetup status cbsf > /dev/null || return 1
+	if [ "$(CBS=cbsf status_named rw)" = ro ]; then
+		READ_ONLY=$((READ_ONLY + 1))
+		dmsetup resume cbsf && dmsetup remove cbsf && row_fresh &&
+			dmsetup message cbsf 0 snapshot create y && dmsetup suspend cbsf ||
+			return 1
+	fi
+}
+
+test_row_rollback()
+{
+	RET=0
+	READ_ONLY=0
+	row_fresh && dmsetup message cbsf 0 snapshot create y &&
+		dd if=/dev/urandom of=$DEV bs=4k count=64 oflag=direct status=none &&
+		dmsetup suspend cbsf
+	check_err $? "setup"
+	FAULT_AFTER=after_rollback fault_inject_each $MAX \
+		dmsetup message cbsf 0 snapshot rollback y
+	check_err $? "rollback under fault injection"
+	log_info "$FAULT_POINTS injection points, $READ_ONLY turned the metadata read-only"
+	dmsetup resume cbsf && works && dmsetup remove cbsf
+	check_err $? "the volume works after the runs"
+	log_test "ROW snapshot rollback: each allocation failing in turn"
+}
+
+# after_snapdev: the snapshot device is absent, or reads and is removed
+after_snapdev()
+{
+	if dmsetup info snapf > /dev/null 2>&1; then
+		dmsetup mknodes snapf
+		dd if=/dev/mapper/snapf of=/dev/null bs=4k count=64 iflag=direct status=none ||
+			{ log_info "snapshot device does not read"; return 1; }
+		dmsetup remove snapf || return 1
+		CREATED=$((CREATED + 1))
+	fi
+}
+
+test_row_snapdev()
+{
+	RET=0
+	CREATED=0
+	row_fresh && dmsetup message cbsf 0 snapshot create y
+	check_err $? "setup"
+	FAULT_AFTER=after_snapdev fault_inject_each $MAX \
+		dmsetup create --noudevsync --readonly snapf \
+		--table "0 $((16 * 2048)) cbs-snap $MD y"
+	check_err $? "cbs-snap create under fault injection"
+	log_info "$FAULT_POINTS injection points, $CREATED runs created the device"
+	dmsetup message cbsf 0 snapshot delete y
+	check_err $? "no reference on the snapshot left behind"
+	dmsetup remove cbsf
+	log_test "cbs-snap create: each allocation failing in turn"
+}
+
 cbs_setup
-trap 'dm_remove_all; dmsetup remove cbsf 2> /dev/null; cleanup' EXIT
+trap 'dm_remove_all; dmsetup remove snapf 2> /dev/null; dmsetup resume cbsf 2> /dev/null;
+      dmsetup remove cbsf 2> /dev/null; cleanup' EXIT
 tests_run
 exit "$EXIT_STATUS"
