@@ -131,3 +131,49 @@ fio_job()
 	fio --name=cbs --filename="$1" --direct=1 --ioengine=psync \
 	    --verify_state_save=0 --output-format=terse --minimal "${@:2}" > /dev/null
 }
+
+# ---- ROW volumes (cbs_row*.sh) ------------------------------------------
+# A ROW volume of VOL_MB (default 64) over the data device, a slice of
+# ORIGIN_MB of the origin ram disk (row_data_setup).
+
+row_data_setup()
+{
+	dm_create cbs_data "0 $((ORIGIN_MB * 2048)) linear $ORIGIN 0" || return 1
+	ORIGIN_DEV=/dev/mapper/cbs_data
+}
+
+# row_create [FEATURE WORDS...]: writeback, no sequential cutoff, plus these
+row_create()
+{
+	ORIGIN_SECTORS=$((${VOL_MB:-64} * 2048)) cbs_create row writeback sequential_cutoff 0 "$@"
+}
+
+# snap ARGS...: a snapshot message to the volume
+snap()
+{
+	dmsetup message "${CBS:-cbs0}" 0 snapshot "$@"
+}
+
+# put FILE MIB_OFFSET [BS]: write FILE there in BS (default 4k) writes
+put()
+{
+	dd if="$1" of="${CBS_DEV:-/dev/mapper/cbs0}" bs="${3:-4k}" seek=$(($2 << 20)) \
+		oflag=direct,seek_bytes status=none
+}
+
+# same FILE MIB_OFFSET: the volume at MIB_OFFSET holds FILE
+same()
+{
+	cmp -s "$1" <(dd if="${CBS_DEV:-/dev/mapper/cbs0}" bs=64k skip=$(($2 << 20)) \
+			     count="$(stat -c %s "$1")" iflag=direct,skip_bytes,count_bytes \
+			     status=none)
+}
+
+# snap_dev NAME SNAPSHOT [SECTORS]: a read-only cbs-snap device
+snap_dev()
+{
+	dmsetup create --readonly "$1" \
+		--table "0 ${3:-$((${VOL_MB:-64} * 2048))} cbs-snap $MD $2" || return 1
+	dmsetup mknodes "$1"
+	DM_NAMES+=("$1")
+}

@@ -22,12 +22,6 @@ CHECK=$TOOLS_DIR/cbs_check/cbs_check
 VOL_MB=64
 WB="writeback sequential_cutoff 0"
 
-row_create()
-{
-	# shellcheck disable=SC2086
-	ORIGIN_SECTORS=$((VOL_MB * 2048)) cbs_create row $WB "$@"
-}
-
 test_unmapped_zero()
 {
 	RET=0
@@ -240,8 +234,6 @@ test_table_mismatch()
 }
 
 cbs_setup
-# the data device: ORIGIN_MB of the origin ram disk
-dm_create cbs_data "0 $((ORIGIN_MB * 2048)) linear $ORIGIN 0" || exit 1
-ORIGIN_DEV=/dev/mapper/cbs_data
+row_data_setup || exit 1
 tests_run
 exit "$EXIT_STATUS"

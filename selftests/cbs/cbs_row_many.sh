@@ -17,37 +17,7 @@ CACHE_MB=8
 
 DEV=/dev/mapper/cbs0
 VOL_MB=64
-WB="writeback sequential_cutoff 0"
 T=/tmp/cbs_row_many
-
-row_create()
-{
-	# shellcheck disable=SC2086
-	ORIGIN_SECTORS=$((VOL_MB * 2048)) cbs_create row $WB
-}
-
-snap()
-{
-	dmsetup message cbs0 0 snapshot "$@"
-}
-
-# same FILE MIB_OFFSET: the volume at MIB_OFFSET holds FILE
-same()
-{
-	local n=$(($(stat -c %s "$1") / 4096))
-
-	dd if=$DEV of=$T.got bs=4k skip=$(($2 * 256)) count=$n iflag=direct status=none &&
-		cmp -s "$1" $T.got
-}
-
-# snap_dev NAME SNAPSHOT: a read-only cbs-snap device
-snap_dev()
-{
-	dmsetup create --readonly "$1" --table "0 $((VOL_MB * 2048)) cbs-snap $MD $2" ||
-		return 1
-	dmsetup mknodes "$1"
-	DM_NAMES+=("$1")
-}
 
 # Many snapshots: block i written before snapshot i, so snapshot i maps
 # blocks 0..i-1 with their first contents. Spot checks through cbs-snap,
@@ -94,9 +64,7 @@ test_many()
 }
 
 cbs_setup
-# the data device: ORIGIN_MB of the origin ram disk
-dm_create cbs_data "0 $((ORIGIN_MB * 2048)) linear $ORIGIN 0" || exit 1
-ORIGIN_DEV=/dev/mapper/cbs_data
+row_data_setup || exit 1
 defer rm -f "$T".*
 tests_run
 exit "$EXIT_STATUS"

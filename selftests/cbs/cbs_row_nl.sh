@@ -39,29 +39,11 @@ T=/tmp/cbs_row_nl
 NR_SNAPS=1200
 MON_PID=
 
-row_create()
-{
-	ORIGIN_SECTORS=$((VOL_MB * 2048)) cbs_create row writeback sequential_cutoff 0 "$@"
-}
-
 fresh_row()
 {
 	dm_remove cbs0
 	wipe_md
 	row_create
-}
-
-# put FILE MIB_OFFSET: write FILE at MIB_OFFSET of the volume
-put()
-{
-	dd if="$1" of=$DEV bs=64k seek=$(($2 << 20)) oflag=direct,seek_bytes status=none
-}
-
-# same FILE MIB_OFFSET: the volume at MIB_OFFSET holds FILE
-same()
-{
-	dd if=$DEV of=$T.got bs=64k skip=$(($2 << 20)) count="$(stat -c %s "$1")" \
-		iflag=direct,skip_bytes,count_bytes status=none && cmp -s "$1" $T.got
 }
 
 # snaps DEV: "id:name:creation_time:mapped_blocks ..." from cbsctl -j
@@ -534,9 +516,7 @@ print(len(json.load(sys.stdin)))')" $(($(wc -l < $T.stable) + 200)) "snapshots a
 [ -x "$CBSCTL" ] || ktap_skip_all "cbsctl not built (make tools)"
 cbs_setup
 require_cmd python3 setpriv
-# the data device: ORIGIN_MB of the origin ram disk
-dm_create cbs_data "0 $((ORIGIN_MB * 2048)) linear $ORIGIN 0" || exit 1
-ORIGIN_DEV=/dev/mapper/cbs_data
+row_data_setup || exit 1
 trap 'mon_stop; dm_remove_all; cleanup' EXIT
 defer rm -f "$T".*
 tests_run

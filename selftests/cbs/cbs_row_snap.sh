@@ -24,19 +24,7 @@ CACHE_MB=8
 
 DEV=/dev/mapper/cbs0
 VOL_MB=64
-WB="writeback sequential_cutoff 0"
 T=/tmp/cbs_row_snap
-
-row_create()
-{
-	# shellcheck disable=SC2086
-	ORIGIN_SECTORS=$((VOL_MB * 2048)) cbs_create row $WB "$@"
-}
-
-snap()
-{
-	dmsetup message cbs0 0 snapshot "$@"
-}
 
 # rollback NAME: suspend, roll back, resume
 rollback()
@@ -47,22 +35,6 @@ rollback()
 
 	dmsetup resume cbs0 || return 1
 	return $r
-}
-
-# same FILE MIB_OFFSET: the volume at MIB_OFFSET holds FILE
-same()
-{
-	local n=$(($(stat -c %s "$1") / 4096))
-
-	dd if=$DEV of=$T.got bs=4k skip=$(($2 * 256)) count=$n iflag=direct status=none &&
-		cmp -s "$1" $T.got
-}
-
-# put FILE MIB_OFFSET [BS]: write FILE there in BS (default 4k) writes
-put()
-{
-	dd if="$1" of=$DEV bs="${3:-4k}" seek=$(($2 << 20)) oflag=direct,seek_bytes \
-		status=none
 }
 
 last_err()
@@ -274,15 +246,6 @@ test_under_load()
 	log_test "snapshot under load: a point in time (a prefix of one writer's run)"
 }
 
-# snap_dev NAME SNAPSHOT [SECTORS]: a read-only cbs-snap device
-snap_dev()
-{
-	dmsetup create --readonly "$1" \
-		--table "0 ${3:-$((VOL_MB * 2048))} cbs-snap $MD $2" || return 1
-	dmsetup mknodes "$1"
-	DM_NAMES+=("$1")
-}
-
 test_activate()
 {
 	local i pid ok=0
@@ -437,7 +400,7 @@ test_bad_messages()
 	check_eq "$(snap list | awk '{ print $2 }' | xargs)" "s1" "snapshots after the bad requests"
 	dm_remove cbs0
 	wipe_md
-	cbs_create $WB
+	cbs_create writeback
 	snap create s1 2> /dev/null
 	check_fail $? "snapshot of a cache-only volume"
 	last_err "not a ROW volume"
@@ -448,9 +411,7 @@ test_bad_messages()
 
 cbs_setup
 require_cmd python3
-# the data device: ORIGIN_MB of the origin ram disk
-dm_create cbs_data "0 $((ORIGIN_MB * 2048)) linear $ORIGIN 0" || exit 1
-ORIGIN_DEV=/dev/mapper/cbs_data
+row_data_setup || exit 1
 defer rm -f "$T".*
 tests_run
 exit "$EXIT_STATUS"
