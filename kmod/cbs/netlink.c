@@ -491,7 +491,12 @@ static int cbs_nl_put_snap(struct sk_buff *skb,
 		       nla_put_u32(skb, CBS_A_SNAPSHOT_CREATION_TIME,
 				   s->creation_time) ||
 		       nla_put_uint(skb, CBS_A_SNAPSHOT_MAPPED_BLOCKS,
-				    s->mapped_blocks)))) {
+				    s->mapped_blocks))) ||
+	    (s->id && s->has_space &&
+	     (nla_put_uint(skb, CBS_A_SNAPSHOT_EXCLUSIVE_BLOCKS,
+			   s->exclusive_blocks) ||
+	      nla_put_uint(skb, CBS_A_SNAPSHOT_SHARED_BLOCKS,
+			   s->mapped_blocks - s->exclusive_blocks)))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -628,7 +633,8 @@ static int cbs_nl_snapshot_get_dumpit(struct sk_buff *skb,
 		goto out;
 	}
 	cb->args[1] = nl_id;
-	r = cbs_row_snap_iter(c, cb->args[0], &d.gen, cbs_nl_snap_dump_one, &d);
+	r = cbs_row_snap_iter(c, cb->args[0], &d.gen, true,
+			      cbs_nl_snap_dump_one, &d);
 	cb->seq = cbs_nl_snap_seq(d.gen);
 	/* a snapshot that does not fit an empty message cannot be dumped */
 	if (r == -EMSGSIZE && skb->len)
@@ -822,7 +828,7 @@ void cbs_nl_snap_done(struct cbs_cache *c, enum cbs_snap_op op,
 	strscpy(s.name, name, sizeof(s.name));
 	/* the snapshot's details, unless it is gone; only the name if not found */
 	if (op != CBS_SNAP_DELETE &&
-	    cbs_row_snap_iter(c, 1, NULL, cbs_nl_snap_find, &s) != 1)
+	    cbs_row_snap_iter(c, 1, NULL, false, cbs_nl_snap_find, &s) != 1)
 		s.id = 0;
 	cbs_nl_notify(c, events[op], 0, &s, GFP_NOIO);
 }

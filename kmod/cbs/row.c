@@ -817,38 +817,30 @@ struct cbs_row_list {
 	unsigned int maxlen, sz;
 };
 
-static int cbs_row_list_one(void *context, u64 *keys, void *leaf)
+static int cbs_row_list_one(void *context, const struct cbs_row_snap_info *s)
 {
 	struct cbs_row_list *l = context;
-	struct cbs_disk_dev *d = leaf;
-	char name[CBS_ROW_NAME_LEN + 1];
 	unsigned int maxlen = l->maxlen, sz = l->sz;
 	char *result = l->result;
 
-	if (!keys[0])
-		return 0;
-	memcpy(name, d->name, CBS_ROW_NAME_LEN);
-	name[CBS_ROW_NAME_LEN] = 0;
-	DMEMIT("%llu %s %llu %llu\n", keys[0], name, le64_to_cpu(d->ctime),
-	       le64_to_cpu(d->mapped_blocks));
+	DMEMIT("%llu %s %llu %llu %llu %llu\n", s->id, s->name, s->ctime,
+	       s->mapped_blocks, s->exclusive_blocks,
+	       s->mapped_blocks - s->exclusive_blocks);
 	l->sz = sz;
 	return 0;
 }
 
-/* "snapshot list": one line per snapshot, "<id> <name> <ctime> <mapped>". */
+/*
+ * "snapshot list": one line per snapshot,
+ * "<id> <name> <ctime> <mapped> <exclusive> <shared>".
+ */
 int cbs_row_snap_list(struct cbs_cache *c, char *result, unsigned int maxlen)
 {
 	struct cbs_row_list l = { result, maxlen, 0 };
-	struct cbs_row *row = c->row;
-	int r;
 
 	if (maxlen)
 		result[0] = 0;
-	down_read(&row->lock);
-	r = dm_btree_walk(&row->details_info, row->details_root,
-			  cbs_row_list_one, &l);
-	up_read(&row->lock);
-	return r;
+	return cbs_row_snap_iter(c, 1, NULL, true, cbs_row_list_one, &l);
 }
 
 u64 cbs_row_nr_snaps(struct cbs_cache *c)
@@ -861,24 +853,108 @@ u64 cbs_row_nr_snaps(struct cbs_cache *c)
 	return n;
 }
 
+/* The on-disk B-tree node header (persistent-data/dm-btree-internal.h). */
+struct cbs_row_node {
+	__le32 csum;
+	__le32 flags;
+	__le64 blocknr;
+	__le32 nr_entries;
+	__le32 max_entries;
+	__le32 value_size;
+	__le32 padding;
+	__le64 keys[];
+} __packed;
+
+static_assert(sizeof(struct cbs_row_node) == 32);
+
+/*
+ * The data blocks only subtree @root maps (those its deletion would
+ * free): a block named by one leaf (data count 1), that leaf reached from
+ * no other device's tree. A node another tree also holds (metadata count
+ * above 1) shares all below it, so the walk skips such a subtree: it moves
+ * the cursor to the last entry of each node from there down (the cursor's
+ * node stack, struct dm_btree_cursor). The cost is the unshared part of
+ * the tree plus one spine per shared subtree met, whatever the number of
+ * snapshots. Under row->lock.
+ */
+static int cbs_row_exclusive(struct cbs_row *row, dm_block_t root,
+			     struct dm_btree_cursor *cur, u64 *excl)
+{
+	const struct cbs_row_node *n;
+	unsigned int i, j, nr;
+	const __le64 *v;
+	u32 count, t;
+	u64 b;
+	int r;
+
+	*excl = 0;
+	r = dm_btree_cursor_begin(&row->bl_info, root, false, cur);
+	while (!r) {
+		/* the first node of the path another tree shares, if any */
+		for (i = 0; i < cur->depth; i++) {
+			r = dm_sm_get_count(row->meta_sm,
+					    dm_block_location(cur->nodes[i].b),
+					    &count);
+			if (r || count > 1)
+				break;
+		}
+		if (r)
+			break;
+		j = cur->depth - 1;
+		n = dm_block_data(cur->nodes[j].b);
+		nr = le32_to_cpu(n->nr_entries);
+		if (i == cur->depth) {
+			v = &n->keys[le32_to_cpu(n->max_entries)];
+			for (; cur->nodes[j].index < nr; cur->nodes[j].index++) {
+				cbs_row_unpack(le64_to_cpu(v[cur->nodes[j].index]),
+					       &b, &t);
+				r = dm_sm_get_count(row->data_sm, b, &count);
+				if (r)
+					goto out;
+				*excl += count == 1;
+			}
+			i = j;
+		}
+		/* past the rest of the leaf or of the shared subtree */
+		for (j = i; j < cur->depth; j++) {
+			n = dm_block_data(cur->nodes[j].b);
+			cur->nodes[j].index = le32_to_cpu(n->nr_entries) - 1;
+		}
+		r = dm_btree_cursor_next(cur);
+	}
+out:
+	dm_btree_cursor_end(cur);
+	return r == -ENODATA ? 0 : r;
+}
+
 /*
  * Call @fn for each snapshot whose id is at least @from, in id order,
  * until it returns non-zero (then returned): a cursor for dumps that
  * span several calls. Each step is a lookup of the next key, so a
- * resumed walk neither repeats nor skips the snapshots that stay. Under
- * row->lock for reading: @fn must not sleep. *@gen, if @gen is set:
- * the snapshot creations and deletions so far (moves on each).
+ * resumed walk neither repeats nor skips the snapshots that stay. With
+ * @space, each snapshot's exclusive blocks are counted (a walk of what
+ * it does not share). Under row->lock for reading: @fn must not sleep.
+ * *@gen, if @gen is set: the snapshot creations and deletions so far
+ * (moves on each).
  */
-int cbs_row_snap_iter(struct cbs_cache *c, u64 from, u64 *gen,
+int cbs_row_snap_iter(struct cbs_cache *c, u64 from, u64 *gen, bool space,
 		      int (*fn)(void *ctx, const struct cbs_row_snap_info *s),
 		      void *ctx)
 {
+	struct dm_btree_cursor *cur = NULL;
 	struct cbs_row *row = c->row;
 	struct cbs_row_snap_info s;
 	u64 key = max(from, 1ULL);
 	struct cbs_disk_dev d;
+	__le64 v;
 	int r;
 
+	/* no allocation may wait for the volume's I/O (it may be suspended) */
+	if (space) {
+		cur = kmalloc(sizeof(*cur), GFP_NOIO);
+		if (!cur)
+			return -ENOMEM;
+	}
 	down_read(&row->lock);
 	if (gen)
 		*gen = 2 * (row->next_id - 1) - row->nr_snaps;
@@ -895,11 +971,23 @@ int cbs_row_snap_iter(struct cbs_cache *c, u64 from, u64 *gen,
 		s.ctime = le64_to_cpu(d.ctime);
 		memcpy(s.name, d.name, CBS_ROW_NAME_LEN);
 		s.name[CBS_ROW_NAME_LEN] = 0;
+		s.exclusive_blocks = 0;
+		s.has_space = space;
+		if (space) {
+			r = dm_btree_lookup(&row->tl_info, row->dev_root, &s.id,
+					    &v);
+			if (!r)
+				r = cbs_row_exclusive(row, le64_to_cpu(v), cur,
+						      &s.exclusive_blocks);
+			if (r)
+				break;
+		}
 		r = fn(ctx, &s);
 		if (r || s.id == U64_MAX)
 			break;
 		key = s.id + 1;
 	}
 	up_read(&row->lock);
+	kfree(cur);
 	return r;
 }

@@ -56,9 +56,11 @@ struct cbs_row {
 struct cbs_row_snap_info {
 	u64 id;
 	u64 mapped_blocks;
+	u64 exclusive_blocks;		/* only it maps (if has_space) */
 	u64 creation_time;		/* snapshot clock */
 	u64 ctime;			/* wall clock seconds */
 	char name[CBS_ROW_NAME_LEN + 1];
+	bool has_space;			/* exclusive_blocks counted */
 };
 
 struct cbs_row_space {
@@ -91,7 +93,7 @@ u64 cbs_row_nr_snaps(struct cbs_cache *c);
 int cbs_row_snap_get(struct cbs_cache *c, const char *name, u64 *id,
 		     u64 *mapped);
 void cbs_row_snap_put(struct cbs_cache *c, u64 id);
-int cbs_row_snap_iter(struct cbs_cache *c, u64 from, u64 *gen,
+int cbs_row_snap_iter(struct cbs_cache *c, u64 from, u64 *gen, bool space,
 		      int (*fn)(void *ctx, const struct cbs_row_snap_info *s),
 		      void *ctx);
 

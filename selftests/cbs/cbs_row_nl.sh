@@ -154,22 +154,25 @@ test_cli()
 	t1=$(date +%s)
 	check_eq "$(snaps cbs0)" "1:s1:1:256 2:s2:2:512 3:s3:3:512" "list -j"
 	check_eq "$(msg_names)" "s1 s2 s3" "the message lists them"
-	# ids, names, ctime and mapped blocks as the message has them
+	# ids, names, ctime and mapped, exclusive, shared blocks as the message has them
 	"$CBSCTL" -j snapshot list cbs0 > $T.json
 	dmsetup message cbs0 0 snapshot list > $T.msg
 	python3 -c 'import json, sys
 j = json.load(open(sys.argv[1]))
 m = [l.split() for l in open(sys.argv[2])]
 t0, t1 = int(sys.argv[3]), int(sys.argv[4])
-want = [[str(s["id"]), s["name"], str(s["ctime"]), str(s["mapped_blocks"])] for s in j]
-sys.exit(want != m or not all(t0 <= s["ctime"] <= t1 for s in j))' \
+want = [[str(s[k]) for k in ("id", "name", "ctime", "mapped_blocks",
+                              "exclusive_blocks", "shared_blocks")] for s in j]
+sys.exit(want != m or not all(t0 <= s["ctime"] <= t1 and
+                              s["exclusive_blocks"] + s["shared_blocks"] ==
+                              s["mapped_blocks"] for s in j))' \
 		$T.json $T.msg "$t0" "$t1"
 	check_err $? "JSON and message list differ: $(cat $T.json) / $(cat $T.msg)"
 	"$CBSCTL" snapshot list cbs0 > $T.txt
 	check_err $? "snapshot list"
 	sed 's/^/# /' $T.txt
 	check_eq "$(head -n 1 $T.txt | awk '{ print $1, $2, $3 }')" "ID NAME CREATED" "header"
-	check_eq "$(awk 'NR > 1 { printf "%s %s %s %s,", $1, $2, $(NF - 1), $NF }' $T.txt)" \
+	check_eq "$(awk 'NR > 1 { printf "%s %s %s %s,", $1, $2, $(NF - 3), $(NF - 2) }' $T.txt)" \
 		"1 s1 1 256,2 s2 2 512,3 s3 3 512," "text rows"
 	check_eq "$("$CBSCTL" snapshot show cbs0 -j)" "$(cat $T.json)" "show, -j last"
 	"$CBSCTL" snapshot delete cbs0 s2

@@ -276,6 +276,12 @@ static void snap_json(struct cpjson *j, const char *key, const struct vol *v)
 		cpjson_u64(j, "mapped_blocks",
 			   snap_u(v, CBS_A_SNAPSHOT_MAPPED_BLOCKS));
 	}
+	if (v->snap[CBS_A_SNAPSHOT_EXCLUSIVE_BLOCKS]) {
+		cpjson_u64(j, "exclusive_blocks",
+			   snap_u(v, CBS_A_SNAPSHOT_EXCLUSIVE_BLOCKS));
+		cpjson_u64(j, "shared_blocks",
+			   snap_u(v, CBS_A_SNAPSHOT_SHARED_BLOCKS));
+	}
 	cpjson_obj_end(j);
 }
 
@@ -504,8 +510,8 @@ static int snapshot_cmd(struct cpnl *nl, uint8_t cmd, const char *dev,
 
 static void snap_human_header(void)
 {
-	printf("%-8s %-31s %-25s %8s %12s\n", "ID", "NAME", "CREATED", "CLOCK",
-	       "MAPPED");
+	printf("%-8s %-31s %-25s %8s %12s %12s %12s\n", "ID", "NAME", "CREATED",
+	       "CLOCK", "MAPPED", "EXCLUSIVE", "SHARED");
 }
 
 static void snap_human(const struct vol *v)
@@ -516,10 +522,13 @@ static void snap_human(const struct vol *v)
 
 	if (localtime_r(&t, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %z", &tm);
-	printf("%-8" PRIu64 " %-31s %-25s %8" PRIu64 " %12" PRIu64 "\n",
+	printf("%-8" PRIu64 " %-31s %-25s %8" PRIu64 " %12" PRIu64 " %12" PRIu64
+	       " %12" PRIu64 "\n",
 	       snap_u(v, CBS_A_SNAPSHOT_ID), v->snap_name, when,
 	       snap_u(v, CBS_A_SNAPSHOT_CREATION_TIME),
-	       snap_u(v, CBS_A_SNAPSHOT_MAPPED_BLOCKS));
+	       snap_u(v, CBS_A_SNAPSHOT_MAPPED_BLOCKS),
+	       snap_u(v, CBS_A_SNAPSHOT_EXCLUSIVE_BLOCKS),
+	       snap_u(v, CBS_A_SNAPSHOT_SHARED_BLOCKS));
 }
 
 /* The snapshots of DEV in id order (a dump, restarted if interrupted). */

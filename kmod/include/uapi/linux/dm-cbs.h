@@ -35,7 +35,7 @@
  * CBS_CMD_SNAPSHOT_GET	dump: the snapshots of a ROW volume, in id order
  *   in:  NAME | MAJOR + MINOR
  *   out: NAME, MAJOR, MINOR, SNAPSHOT { ID, NAME, CTIME, CREATION_TIME,
- *        MAPPED_BLOCKS }
+ *        MAPPED_BLOCKS, EXCLUSIVE_BLOCKS, SHARED_BLOCKS }
  */
 #ifndef _UAPI_LINUX_DM_CBS_H
 #define _UAPI_LINUX_DM_CBS_H
@@ -127,6 +127,8 @@ enum {
 	CBS_A_SNAPSHOT_CTIME,		/* uint, wall clock seconds at creation */
 	CBS_A_SNAPSHOT_CREATION_TIME,	/* u32, snapshot clock at creation */
 	CBS_A_SNAPSHOT_MAPPED_BLOCKS,	/* uint, the volume's mapped blocks then */
+	CBS_A_SNAPSHOT_EXCLUSIVE_BLOCKS, /* uint, blocks only it maps (dumps) */
+	CBS_A_SNAPSHOT_SHARED_BLOCKS,	/* uint, mapped - exclusive (dumps) */
 
 	__CBS_A_SNAPSHOT_CNT,
 	CBS_A_SNAPSHOT_MAX = __CBS_A_SNAPSHOT_CNT - 1
