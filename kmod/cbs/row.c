@@ -933,7 +933,8 @@ out:
  * span several calls. Each step is a lookup of the next key, so a
  * resumed walk neither repeats nor skips the snapshots that stay. With
  * @space, each snapshot's exclusive blocks are counted (a walk of what
- * it does not share). Under row->lock for reading: @fn must not sleep.
+ * it does not share; the lock is dropped between snapshots). Under
+ * row->lock for reading: @fn must not sleep.
  * *@gen, if @gen is set: the snapshot creations and deletions so far
  * (moves on each).
  */
@@ -986,6 +987,12 @@ int cbs_row_snap_iter(struct cbs_cache *c, u64 from, u64 *gen, bool space,
 		if (r || s.id == U64_MAX)
 			break;
 		key = s.id + 1;
+		if (space) {
+			/* a long count must not hold provisions back */
+			up_read(&row->lock);
+			cond_resched();
+			down_read(&row->lock);
+		}
 	}
 	up_read(&row->lock);
 	kfree(cur);
