@@ -27,21 +27,6 @@ CHECK=$TOOLS_DIR/cbs_check/cbs_check
 
 [ -x "$CHECK" ] || ktap_skip_all "cbs_check not built (make -C tools/cbs_check)"
 
-# slices BASE PREFIX: md (8 MiB), ssd (16 MiB), origin (64 MiB)
-slices()
-{
-	dm_create "$2md" "0 16384 linear $1 0" &&
-		dm_create "$2ssd" "0 32768 linear $1 16384" &&
-		dm_create "$2org" "0 131072 linear $1 49152"
-}
-
-unslice()
-{
-	dm_remove "$1org"
-	dm_remove "$1ssd"
-	dm_remove "$1md"
-}
-
 # cbs_line PREFIX DIRTY_LOW DIRTY_HIGH
 cbs_line()
 {

@@ -132,6 +132,55 @@ fio_job()
 	    --verify_state_save=0 --output-format=terse --minimal "${@:2}" > /dev/null
 }
 
+# slices BASE PREFIX: md (8 MiB), ssd (16 MiB), origin or data (64 MiB),
+# dm-linear slices of one device (the crash tests: one dm-log-writes
+# device, so one log orders the writes of all three)
+slices()
+{
+	dm_create "$2md" "0 16384 linear $1 0" &&
+		dm_create "$2ssd" "0 32768 linear $1 16384" &&
+		dm_create "$2org" "0 131072 linear $1 49152"
+}
+
+unslice()
+{
+	dm_remove "$1org"
+	dm_remove "$1ssd"
+	dm_remove "$1md"
+}
+
+# Raw netlink requests (cbs_nl.py, in $NL), queued then sent in one run:
+NL_REQ=()
+NL_WANT=()
+NL_TEXT=()
+
+# nl_case WANT_ERRNO EXTACK_SUBSTRING CMD ATTRS...: queue a raw request
+nl_case()
+{
+	NL_WANT+=("$1")
+	NL_TEXT+=("$2")
+	shift 2
+	NL_REQ+=("$*")
+}
+
+# nl_run: send the queued requests (one python run), check each answer
+nl_run()
+{
+	local i out
+
+	mapfile -t out < <(printf '%s\n' "${NL_REQ[@]}" | $NL -)
+	for i in "${!NL_REQ[@]}"; do
+		check_eq "${out[i]%% *}" "${NL_WANT[i]}" "${NL_REQ[i]}: errno"
+		case ${out[i]} in
+		*"${NL_TEXT[i]}"*) ;;
+		*) check_err 1 "${NL_REQ[i]}: extack '${out[i]}', want '${NL_TEXT[i]}'" ;;
+		esac
+	done
+	NL_REQ=()
+	NL_WANT=()
+	NL_TEXT=()
+}
+
 # ---- ROW volumes (cbs_row*.sh) ------------------------------------------
 # A ROW volume of VOL_MB (default 64) over the data device, a slice of
 # ORIGIN_MB of the origin ram disk (row_data_setup).

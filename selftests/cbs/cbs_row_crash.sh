@@ -36,21 +36,6 @@ ROUND=(
 	[4]="--offset=32M --size=1M --bs=512 --sync=1 --number_ios=256"
 )
 
-# slices BASE PREFIX: md (8 MiB), ssd (16 MiB), data (64 MiB)
-slices()
-{
-	dm_create "$2md" "0 16384 linear $1 0" &&
-		dm_create "$2ssd" "0 32768 linear $1 16384" &&
-		dm_create "$2org" "0 131072 linear $1 49152"
-}
-
-unslice()
-{
-	dm_remove "$1org"
-	dm_remove "$1ssd"
-	dm_remove "$1md"
-}
-
 row_line()
 {
 	echo "0 $VOL_SECTORS cbs /dev/mapper/$1md /dev/mapper/$1ssd /dev/mapper/$1org" \

@@ -74,37 +74,6 @@ cli_fails()
 	esac
 }
 
-NL_REQ=()
-NL_WANT=()
-NL_TEXT=()
-
-# nl_case WANT_ERRNO EXTACK_SUBSTRING CMD ATTRS...: queue a raw request
-nl_case()
-{
-	NL_WANT+=("$1")
-	NL_TEXT+=("$2")
-	shift 2
-	NL_REQ+=("$*")
-}
-
-# nl_run: send the queued requests (one python run), check each answer
-nl_run()
-{
-	local i out
-
-	mapfile -t out < <(printf '%s\n' "${NL_REQ[@]}" | $NL -)
-	for i in "${!NL_REQ[@]}"; do
-		check_eq "${out[i]%% *}" "${NL_WANT[i]}" "${NL_REQ[i]}: errno"
-		case ${out[i]} in
-		*"${NL_TEXT[i]}"*) ;;
-		*) check_err 1 "${NL_REQ[i]}: extack '${out[i]}', want '${NL_TEXT[i]}'" ;;
-		esac
-	done
-	NL_REQ=()
-	NL_WANT=()
-	NL_TEXT=()
-}
-
 # dump_fails WANT_ERRNO EXTACK_SUBSTRING ATTRS...: a snapshot-get dump fails
 dump_fails()
 {
