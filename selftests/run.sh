@@ -221,8 +221,17 @@ for t in "${TESTS[@]}"; do
 		[ -n "$inner" ] && recap+="$inner"$'\n'
 	fi
 	rm -f "$outf"
-	leftover=$(ip netns list 2> /dev/null | wc -l)
-	[ "$leftover" -gt 0 ] && echo "# warning: $desc left $leftover network namespace(s)"
+	# A test killed at its timeout leaves its namespaces, and processes
+	# in them that started their own session (flow generators): they
+	# would load the next tests. Warn, kill them, remove the namespaces.
+	leftover=$(ip netns list 2> /dev/null | awk '{ print $1 }')
+	if [ -n "$leftover" ]; then
+		echo "# warning: $desc left $(wc -w <<< "$leftover") network namespace(s), removed: $(xargs <<< "$leftover")"
+		for ns in $leftover; do
+			ip netns pids "$ns" 2> /dev/null | xargs -r kill -KILL 2> /dev/null
+			ip netns del "$ns" 2> /dev/null
+		done
+	fi
 done
 
 if [ "$KMEMLEAK" = 1 ]; then

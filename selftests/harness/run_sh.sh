@@ -51,7 +51,13 @@ test_timeout_reported()
 	check_err $? "no TIMEOUT line with the test's own timeout"
 	busywait 3000 sh -c '! pgrep -f "trap \"\" TERM" > /dev/null'
 	check_err $? "the hanging test's child survived the timeout"
-	log_test "a hanging test is killed at its timeout with its children"
+	grep -q "^# warning: selftests: basic: hang.sh left 1 network namespace(s)" "$OUT"
+	check_err $? "no warning for the namespace the hanging test left"
+	! ip netns list | grep -qw cp_hang
+	check_err $? "the namespace the hanging test left is still there"
+	busywait 3000 sh -c '! pgrep -f "sleep 100[1]" > /dev/null'
+	check_err $? "the process in that namespace survived"
+	log_test "a hanging test is killed at its timeout with its children and namespaces"
 }
 
 test_skip_reported()
