@@ -904,6 +904,14 @@ static int cbs_row_exclusive(struct cbs_row *row, dm_block_t root,
 		n = dm_block_data(cur->nodes[j].b);
 		nr = le32_to_cpu(n->nr_entries);
 		if (i == cur->depth) {
+			/*
+			 * The node check bounds max_entries by the node's own
+			 * value size: with another, v[] would run off the block.
+			 */
+			if (le32_to_cpu(n->value_size) != sizeof(*v)) {
+				r = -EINVAL;
+				goto out;
+			}
 			v = &n->keys[le32_to_cpu(n->max_entries)];
 			for (; cur->nodes[j].index < nr; cur->nodes[j].index++) {
 				cbs_row_unpack(le64_to_cpu(v[cur->nodes[j].index]),
