@@ -105,8 +105,11 @@ static void cbs_row_subtree_dec(void *context, const void *value,
 	unsigned int i;
 
 	for (i = 0; i < count; i++)
-		if (dm_btree_del(info, le64_to_cpu(root[i])))
-			DMERR("cannot free a mapping subtree");
+		if (dm_btree_del(info, le64_to_cpu(root[i]))) {
+			/* a leak the commit must not record: fail it */
+			DMERR("cannot free a mapping subtree: metadata read-only");
+			container_of(info, struct cbs_row, bl_info)->fail = true;
+		}
 }
 
 static int cbs_row_subtree_equal(void *context, const void *v1, const void *v2)
@@ -198,12 +201,9 @@ static int cbs_row_create(struct cbs_cache *c)
 	return 0;
 }
 
-void cbs_row_close(struct cbs_cache *c)
+/* Drop the persistent-data objects; the block manager stays. */
+static void cbs_row_put_objects(struct cbs_row *row)
 {
-	struct cbs_row *row = c->row;
-
-	if (!row)
-		return;
 	if (row->nb_tm)
 		dm_tm_destroy(row->nb_tm);
 	if (row->data_sm)
@@ -212,6 +212,19 @@ void cbs_row_close(struct cbs_cache *c)
 		dm_tm_destroy(row->tm);
 	if (row->meta_sm)
 		dm_sm_destroy(row->meta_sm);
+	row->nb_tm = NULL;
+	row->data_sm = NULL;
+	row->tm = NULL;
+	row->meta_sm = NULL;
+}
+
+void cbs_row_close(struct cbs_cache *c)
+{
+	struct cbs_row *row = c->row;
+
+	if (!row)
+		return;
+	cbs_row_put_objects(row);
 	dm_block_manager_destroy(row->bm);
 	kfree(row);
 	c->row = NULL;
@@ -304,27 +317,23 @@ static int cbs_row_read_details(struct cbs_row *row)
 	return 0;
 }
 
-/* Open the ROW area the newest superblock @sb describes. */
-int cbs_row_open(struct cbs_cache *c, const struct cbs_disk_sb *sb,
-		 char **error)
+/*
+ * Open the trees and space maps superblock @sb describes over row->bm. A
+ * failure leaves none open.
+ */
+static int cbs_row_load(struct cbs_row *row, const struct cbs_disk_sb *sb,
+			char **error)
 {
 	u64 row_start = le64_to_cpu(sb->row_start);
-	struct cbs_row *row;
 	int r;
 
-	r = cbs_row_create(c);
-	if (r) {
-		*error = "Cannot create the ROW block manager";
-		return r;
-	}
-	row = c->row;
 	r = dm_tm_open_with_sm(row->bm, row_start - 1, (void *)sb->row_meta_sm,
 			       sizeof(sb->row_meta_sm), &row->tm, &row->meta_sm);
 	if (r) {
 		row->tm = NULL;
 		row->meta_sm = NULL;
 		*error = "Cannot open the ROW metadata space map";
-		goto bad;
+		return r;
 	}
 	row->data_sm = dm_sm_disk_open(row->tm, (void *)sb->row_data_sm,
 				       sizeof(sb->row_data_sm));
@@ -354,8 +363,54 @@ int cbs_row_open(struct cbs_cache *c, const struct cbs_disk_sb *sb,
 	}
 	return 0;
 bad:
-	cbs_row_close(c);
+	cbs_row_put_objects(row);
 	return r;
+}
+
+/* Open the ROW area the newest superblock @sb describes. */
+int cbs_row_open(struct cbs_cache *c, const struct cbs_disk_sb *sb,
+		 char **error)
+{
+	int r;
+
+	r = cbs_row_create(c);
+	if (r) {
+		*error = "Cannot create the ROW block manager";
+		return r;
+	}
+	r = cbs_row_load(c->row, sb, error);
+	if (r)
+		cbs_row_close(c);
+	return r;
+}
+
+/*
+ * After a failed commit: forget the transaction, as dm-thin's
+ * abort_transaction. The in-core trees may name nodes whose writes
+ * failed, and dm-bufio drops such buffers once they are clean: reading
+ * them back would fail the node check. Reopen from the last committed
+ * superblock, slot @slot; writes since that commit that no flush
+ * acknowledged read their old data again. If that fails too, the map
+ * has no trees: every lookup fails (row->tm NULL). The map stays failed
+ * (read-only). Under row->gate and row->lock for writing.
+ */
+static void cbs_row_abort(struct cbs_row *row, unsigned int slot)
+{
+	char *why = "cannot read the superblock";
+	struct dm_block *b;
+	int r;
+
+	cbs_row_put_objects(row);
+	dm_block_manager_reset(row->bm);
+	r = dm_bm_read_lock(row->bm, slot, &cbs_row_sb_validator, &b);
+	if (!r) {
+		r = cbs_row_load(row, dm_block_data(b), &why);
+		dm_bm_unlock(b);
+	}
+	if (r)
+		DMERR("ROW map after a failed commit: %s (%d): I/O fails", why, r);
+	else
+		DMERR("ROW map back at its last commit after a failed commit");
 }
 
 /* ---- commit --------------------------------------------------------- */
@@ -433,8 +488,13 @@ int cbs_row_commit(struct cbs_cache *c, unsigned int slot,
 	}
 	r = dm_tm_commit(row->tm, b);
 out:
-	if (r)
+	if (r) {
 		row->fail = true;
+		if (!row->aborted) {
+			row->aborted = true;
+			cbs_row_abort(row, !slot);
+		}
+	}
 	up_write(&row->lock);
 	up_write(&row->gate);
 	return r;
@@ -461,6 +521,10 @@ int cbs_row_lookup(struct cbs_cache *c, u64 dev, u64 lblock, bool can_block,
 		return -EWOULDBLOCK;
 	if (can_block)
 		down_read(&row->lock);
+	if (!row->tm) {
+		up_read(&row->lock);
+		return -EIO;
+	}
 	r = dm_btree_lookup(can_block ? &row->info : &row->nb_info,
 			    row->dev_root, keys, &v);
 	if (!r) {
@@ -542,6 +606,10 @@ int cbs_row_space(struct cbs_cache *c, struct cbs_row_space *s)
 	int r;
 
 	down_read(&row->lock);
+	if (!row->tm) {
+		up_read(&row->lock);
+		return -EIO;
+	}
 	r = dm_sm_get_nr_free(row->data_sm, &n);
 	s->data_free = n;
 	if (!r)
@@ -587,6 +655,8 @@ static int cbs_row_find(struct cbs_row *row, const char *name, u64 *id,
 	struct cbs_row_find f = { .name = name };
 	int r;
 
+	if (!row->tm)
+		return -EIO;
 	r = dm_btree_walk(&row->details_info, row->details_root,
 			  cbs_row_find_one, &f);
 	*id = f.id;
@@ -968,6 +1038,10 @@ int cbs_row_snap_iter(struct cbs_cache *c, u64 from, u64 *gen, bool space,
 	if (gen)
 		*gen = 2 * (row->next_id - 1) - row->nr_snaps;
 	for (;;) {
+		if (!row->tm) {
+			r = -EIO;
+			break;
+		}
 		r = dm_btree_lookup_next(&row->details_info, row->details_root,
 					 &key, &s.id, &d);
 		if (r) {

@@ -50,6 +50,7 @@ struct cbs_row {
 	u64 mapped;			/* the volume's mapped blocks */
 	u32 snapshotted_time;		/* the volume's */
 	bool fail;			/* a metadata error: read-only */
+	bool aborted;			/* back at the last commit (or no trees) */
 };
 
 /* A snapshot as cbs_row_snap_iter() reports it (cpu order). */

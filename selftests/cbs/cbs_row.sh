@@ -9,7 +9,8 @@
 # nothing else, and ROW and cache-only metadata refuse the other table.
 
 ALL_TESTS="test_unmapped_zero test_thin_verify test_partial test_partial_sync
-	   test_same_block test_no_space test_meta_full test_table_mismatch"
+	   test_same_block test_no_space test_meta_full test_commit_fails
+	   test_table_mismatch"
 
 RAM_MB=128
 ORIGIN_MB=32
@@ -210,6 +211,77 @@ test_meta_full()
 	dm_remove cbs_mdsmall
 	rm -f /tmp/cbs_row_meta
 	log_test "metadata device full: the write fails, read-only, acked writes kept (T3)"
+}
+
+# A commit whose ROW writes fail (dm-flakey error_writes from row_start on,
+# so the cache mapping copy is written and the ROW commit is what fails)
+# turns the volume read-only and takes the map back to the last commit
+# (passthrough: every write provisions a ROW block). Once dm-bufio has
+# dropped the nodes whose writes failed (drop_caches), the volume still
+# reads: the flushed data, and zeroes where the unflushed writes went.
+test_commit_fails()
+{
+	local mdf=/dev/mapper/cbs_mdf sectors start
+
+	RET=0
+	if ! modprobe -q dm-flakey || [ ! -x "$CHECK" ]; then
+		RET=$ksft_skip RETVAL="needs dm-flakey and cbs_check"
+		log_test "a failed ROW commit"
+		return
+	fi
+	wipe_md
+	sectors=$(blockdev --getsz "$MD")
+	dm_create cbs_mdf "0 $sectors linear $MD 0" || return
+	head -c 8M /dev/urandom > /tmp/cbs_row_cf
+	ORIGIN_SECTORS=$((VOL_MB * 2048)) MD=$mdf cbs_create row passthrough
+	check_err $? "create a passthrough volume over a linear metadata device"
+	start=$("$CHECK" -d "$MD" 2> /dev/null | sed -n 's/.* row_start \([0-9]*\)$/\1/p' |
+		head -n 1)
+	[ -n "$start" ]
+	check_err $? "row_start from cbs_check -d"
+	start=$((${start:-0} * 8))
+	dd if=/tmp/cbs_row_cf of=$DEV bs=1M count=4 oflag=direct status=none &&
+		dmsetup message cbs0 0 flush
+	check_err $? "4 MiB written and flushed"
+	dmsetup suspend cbs_mdf &&
+		dmsetup load cbs_mdf --table "0 $start linear $MD 0
+$start $((sectors - start)) flakey $MD $start 0 3600 1 error_writes" &&
+		dmsetup resume cbs_mdf
+	check_err $? "writes to the ROW area fail"
+	# the commit of these fails: the flush's, or the periodic one's
+	# (then the rest of the writes fail, read-only)
+	dd if=/tmp/cbs_row_cf of=$DEV bs=1M skip=4 seek=4 count=4 oflag=direct \
+		status=none 2> /dev/null
+	dmsetup message cbs0 0 flush 2> /dev/null
+	check_fail $? "a flush whose ROW commit fails"
+	check_eq "$(status_named rw)" ro "metadata mode"
+	check_eq "$(status_named needs_check)" needs_check "needs_check"
+	dmsetup suspend cbs_mdf &&
+		dmsetup load cbs_mdf --table "0 $sectors linear $MD 0" &&
+		dmsetup resume cbs_mdf
+	check_err $? "metadata writes work again"
+	sync
+	echo 3 > /proc/sys/vm/drop_caches
+	cmp -s -n $((4 << 20)) /tmp/cbs_row_cf <(dd if=$DEV bs=1M count=4 iflag=direct \
+							status=none)
+	check_err $? "the flushed 4 MiB read back"
+	cmp -s -n $((4 << 20)) /dev/zero <(dd if=$DEV bs=1M skip=4 count=4 iflag=direct \
+						status=none)
+	check_err $? "the unflushed 4 MiB read zeroes (the map is back at the last commit)"
+	dd if=/tmp/cbs_row_cf of=$DEV bs=4k seek=$((8 * 256)) count=1 oflag=direct \
+		status=none 2> /dev/null
+	check_fail $? "a write needing a new block after the failure"
+	dm_remove cbs0
+	"$CHECK" -q $mdf
+	check_err $? "cbs_check: the last commit is clean"
+	ORIGIN_SECTORS=$((VOL_MB * 2048)) MD=$mdf cbs_create row passthrough
+	check_err $? "re-create from the last commit"
+	cmp -s -n $((4 << 20)) /tmp/cbs_row_cf $DEV
+	check_err $? "the flushed 4 MiB are there"
+	dm_remove cbs0
+	dm_remove cbs_mdf
+	rm -f /tmp/cbs_row_cf
+	log_test "a failed ROW commit: read-only, back at the last commit, still readable"
 }
 
 test_table_mismatch()
