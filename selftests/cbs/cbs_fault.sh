@@ -281,11 +281,14 @@ after_snap()
 {
 	local list
 
-	works || { log_info "volume does not work after the run"; return 1; }
 	if [ "$(CBS=cbsf status_named rw)" = ro ]; then
+		# read-only: the volume still reads; then a fresh one
+		dd if=$DEV of=/dev/null bs=4k count=32 iflag=direct status=none ||
+			{ log_info "read-only volume does not read"; return 1; }
 		READ_ONLY=$((READ_ONLY + 1))
 		dmsetup remove cbsf && row_fresh || return 1
 	fi
+	works || { log_info "volume does not work after the run"; return 1; }
 	list=$(dmsetup message cbsf 0 snapshot list | awk '{ print $2 }' | xargs)
 	case " $list " in
 	*" x "*) dmsetup message cbsf 0 snapshot delete x || return 1 ;;
