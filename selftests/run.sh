@@ -232,6 +232,19 @@ for t in "${TESTS[@]}"; do
 			ip netns del "$ns" 2> /dev/null
 		done
 	fi
+	# Its device-mapper devices and loop devices too: they would keep
+	# the RAM disks under them busy (the next test could not reload brd
+	# with its own sizes and would skip).
+	leftover=$(dmsetup ls 2> /dev/null | awk '$1 != "No" { print $1 }')
+	if [ -n "$leftover" ]; then
+		echo "# warning: $desc left $(wc -w <<< "$leftover") device-mapper device(s), removed: $(xargs <<< "$leftover")"
+		dmsetup remove_all --force > /dev/null 2>&1
+	fi
+	leftover=$(losetup -n -O NAME 2> /dev/null)
+	if [ -n "$leftover" ]; then
+		echo "# warning: $desc left $(wc -w <<< "$leftover") loop device(s), detached: $(xargs <<< "$leftover")"
+		losetup -D 2> /dev/null
+	fi
 done
 
 if [ "$KMEMLEAK" = 1 ]; then

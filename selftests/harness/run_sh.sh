@@ -57,7 +57,11 @@ test_timeout_reported()
 	check_err $? "the namespace the hanging test left is still there"
 	busywait 3000 sh -c '! pgrep -f "sleep 100[1]" > /dev/null'
 	check_err $? "the process in that namespace survived"
-	log_test "a hanging test is killed at its timeout with its children and namespaces"
+	grep -q "^# warning: selftests: basic: hang.sh left 1 device-mapper device(s), removed: cp_hang$" "$OUT"
+	check_err $? "no warning for the device-mapper device the hanging test left"
+	! dmsetup info cp_hang > /dev/null 2>&1
+	check_err $? "the device-mapper device the hanging test left is still there"
+	log_test "a hanging test is killed at its timeout with its children, namespaces and devices"
 }
 
 test_skip_reported()
