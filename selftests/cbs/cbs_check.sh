@@ -10,10 +10,11 @@
 # ROW volumes: the B-trees and space maps check clean after writes,
 # snapshots, deletes in several orders and a rollback, the -j counts match
 # the status line, and a damaged node, a leaked or over-counted data or
-# metadata block and a wrong mapped_blocks are each reported.
+# metadata block and a wrong mapped_blocks are each reported; the target
+# refuses to count a leaf whose value size is not its own.
 
 ALL_TESTS="test_clean test_dump_matches_status test_corruption test_usage
-	   test_row_clean test_row_corruption"
+	   test_row_clean test_row_corruption test_row_value_size"
 
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/cbs_lib.sh"
@@ -369,6 +370,41 @@ test_row_corruption()
 	EOF
 	rm -f $IMG $IMG.orig
 	log_test "ROW: damaged node, leaks, over-count, mapped_blocks each reported"
+}
+
+# A snapshot's leaf that claims 4-byte values passes the kernel's node
+# check (max_entries fits that size), but the exclusive count reads 8-byte
+# values: it must refuse the leaf, not read past the block.
+test_row_value_size()
+{
+	local what out
+
+	RET=0
+	wipe_md
+	row_create
+	row_write 0 8
+	snap create s1 && row_write 0 8
+	check_err $? "a snapshot, then every block it maps overwritten"
+	dm_remove cbs0
+	dd if=$MD of=$IMG bs=1M iflag=direct conv=sparse status=none
+	what=$(python3 "$ROW_EDIT" $IMG value_size)
+	check_err $? "damaging (value_size)"
+	out=$("$CHECK" $IMG 2>&1)
+	check_eq "$?" 1 "cbs_check exit status"
+	echo "$out" | grep -q -- "$what: value size 4"
+	check_err $? "no '$what: value size 4' in: $out"
+	dd if=$IMG of=$MD bs=1M oflag=direct conv=notrunc status=none
+	row_create
+	check_err $? "the table loads (the damaged leaf is only the snapshot's)"
+	snap list > /dev/null 2>&1
+	check_fail $? "snapshot list counts over the damaged leaf"
+	dmesg | tail -n 5 | grep -q "snapshot list: cannot read the snapshot list"
+	check_err $? "no error for the snapshot list in the kernel log"
+	dd if=$DEV of=/dev/null bs=1M count=8 iflag=direct status=none
+	check_err $? "the volume still reads"
+	dm_remove cbs0
+	rm -f $IMG
+	log_test "ROW: a leaf with a foreign value size is refused, not read past"
 }
 
 cbs_setup

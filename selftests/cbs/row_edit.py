@@ -11,8 +11,10 @@
 # nr_allocated adjusted: nothing but the leak is wrong), data_over (a
 # data block's count 1 -> 2), meta_leak (a free metadata block marked used,
 # index block and nr_allocated adjusted), mapped (the volume's
-# mapped_blocks + 1, node checksum recomputed). Prints what it changed,
-# as cbs_check names it.
+# mapped_blocks + 1, node checksum recomputed), value_size (the first
+# snapshot's first mapping leaf claims 4-byte values, max_entries as the
+# node check allows for them, checksum recomputed). Prints what it
+# changed, as cbs_check names it.
 
 import struct
 import sys
@@ -141,6 +143,15 @@ def main():
         img.add_sb64(META_SM + 8, 1)
         img.write_sb()
         print(f"metadata block {j}")
+    elif case == "value_size":
+        _, top, keys, voff, _ = first_leaf(img, img.sb64(104))
+        assert 1 in keys, "no snapshot 1"
+        sub = struct.unpack_from("<Q", top, voff + 8 * keys.index(1))[0]
+        n, leaf, keys, _, vs = first_leaf(img, sub)
+        assert keys and vs == 8
+        struct.pack_into("<II", leaf, 20, (BLOCK - 32) // (8 + 4), 4)
+        img.write(n, leaf, BTREE_XOR)
+        print(f"mapping subtree node {n}")
     elif case == "mapped":
         n, leaf, keys, voff, vs = first_leaf(img, img.sb64(112))
         assert keys[0] == 0 and vs == 64
