@@ -226,3 +226,18 @@ snap_dev()
 	dmsetup mknodes "$1"
 	DM_NAMES+=("$1")
 }
+
+# cbs_ynl ARGS...: the kernel's ynl cli.py driven by our YAML spec, a
+# second client (cbs_ynl_ok: ynl and python3-yaml are there)
+CBS_YNL=$REPO_DIR/.cache/linux-src/tools/net/ynl/cli.py
+
+cbs_ynl_ok()
+{
+	[ -f "$CBS_YNL" ] && python3 -c 'import yaml, jsonschema' 2> /dev/null
+}
+
+cbs_ynl()
+{
+	python3 "$CBS_YNL" --schema "$REPO_DIR/.cache/linux-src/Documentation/netlink/genetlink.yaml" \
+		--spec "$REPO_DIR/Documentation/netlink/specs/cbs.yaml" "$@"
+}

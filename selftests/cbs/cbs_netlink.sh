@@ -494,21 +494,19 @@ sys.exit(bad)' "$dir"/*
 # The YAML spec drives the kernel's ynl cli.py as a second client.
 test_ynl_client()
 {
-	local ynl=$REPO_DIR/.cache/linux-src/tools/net/ynl/cli.py
-	local schema=$REPO_DIR/.cache/linux-src/Documentation/netlink/genetlink.yaml
-	local spec=$REPO_DIR/Documentation/netlink/specs/cbs.yaml out
+	local out
 
 	RET=0
-	if [ ! -f "$ynl" ] || ! python3 -c 'import yaml, jsonschema' 2> /dev/null; then
+	if ! cbs_ynl_ok; then
 		log_test_skip "YAML spec drives ynl cli.py" "ynl or python3-yaml missing"
 		return
 	fi
-	python3 "$ynl" --schema "$schema" --spec "$spec" --do cache-set \
+	cbs_ynl --do cache-set \
 		--json '{"name": "cbs0", "dirty-high": 45, "promote-threshold": 4}' > /dev/null
 	check_err $? "ynl cache-set failed"
 	check_eq "$(status_named_knob dirty_high) $(status_named_knob promote_threshold)" \
 		"45 4" "knobs set by ynl"
-	out=$(python3 "$ynl" --schema "$schema" --spec "$spec" --dump volume-get)
+	out=$(cbs_ynl --dump volume-get)
 	case $out in
 	*"'dirty-high': 45"*"'mode': 'writeback'"*"'name': 'cbs0'"*) ;;
 	*) check_err 1 "ynl dump: $out" ;;

@@ -340,19 +340,17 @@ test_permission()
 # The YAML spec drives the kernel's ynl cli.py as a second client.
 test_ynl_client()
 {
-	local ynl=$REPO_DIR/.cache/linux-src/tools/net/ynl/cli.py
-	local schema=$REPO_DIR/.cache/linux-src/Documentation/netlink/genetlink.yaml
-	local spec=$REPO_DIR/Documentation/netlink/specs/cbs.yaml out
+	local out
 
 	RET=0
-	if [ ! -f "$ynl" ] || ! python3 -c 'import yaml, jsonschema' 2> /dev/null; then
+	if ! cbs_ynl_ok; then
 		log_test_skip "YAML spec drives ynl cli.py" "ynl or python3-yaml missing"
 		return
 	fi
-	python3 "$ynl" --schema "$schema" --spec "$spec" --do snapshot-new \
+	cbs_ynl --do snapshot-new \
 		--json '{"name": "cbs0", "snapshot": {"name": "y1"}}' > /dev/null
 	check_err $? "ynl snapshot-new failed"
-	out=$(python3 "$ynl" --schema "$schema" --spec "$spec" --dump snapshot-get \
+	out=$(cbs_ynl --dump snapshot-get \
 		--json '{"name": "cbs0"}')
 	check_err $? "ynl snapshot-get dump failed"
 	case $out in
