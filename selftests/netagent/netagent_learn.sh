@@ -223,12 +223,16 @@ test_decline()
 }
 
 # A VM can give back only its own learned bindings: not another port's,
-# not a configured address.
+# not a configured address. (The lease comes first: once the DHCP
+# server's port is p2, in learn mode, its replies are dropped.)
 test_revoke_only_own()
 {
+	local n
+
 	RET=0
 	lease
 	check_err $? "no lease: $(na_ctl port show p1)"
+	n=$(wc -l < "$EVENTS")
 	na_ctl port add p2 mac "$VIC_MAC" mode learn
 	check_err $? "port add p2 failed"
 	hv "$NA_PKT" send br0 "${FRAMES[dhcp_ack_to_nb]}"
@@ -242,11 +246,17 @@ test_revoke_only_own()
 	check_err $? "the VM revoked p2's binding: $(na_ctl port show p2)"
 	shown "ip $VM_IP/32"
 	check_err $? "the VM revoked a configured address: $(na_ctl port show p1)"
-	learned
-	check_err $? "p1's own binding lost: $(na_ctl port show p1)"
-	expect_pass ipv4_own
-	grep -q "released 10.0.0.200\|released $VM_IP/" "$EVENTS"
-	check_fail $? "released event for an address not the VM's"
+	if learned; then
+		expect_pass ipv4_own
+	else
+		# on a loaded host the lease may run out in between: that
+		# is an expiry, not a revoke
+		tail -n +$((n + 1)) "$EVENTS" | grep -q "binding p1 expired 10.0.0.100/32"
+		check_err $? "p1's own binding lost: $(na_ctl port show p1)"
+		log_info "p1's ${LEASE} s lease expired during the test"
+	fi
+	tail -n +$((n + 1)) "$EVENTS" | grep -q "released"
+	check_fail $? "a released event: $(tail -n +$((n + 1)) "$EVENTS")"
 	na_ctl port del p2
 	na_ctl port set p1 flush
 	log_test "learn mode: a VM cannot revoke another port's or a configured binding"
