@@ -122,7 +122,8 @@ serve()
 {
 	nsx "$1" "$PY" "$PEER" serve --name "$2" --port "$3" &
 	defer kill $!
-	busywait 10000 sh -c "ip netns exec $1 ss -ltn | grep -q ':$3 '"
+	# 30 s: a python start on a loaded TCG host can take over 10
+	busywait 30000 sh -c "ip netns exec $1 ss -ltn | grep -q ':$3 '"
 }
 
 # vip_service PORT PROTO [SCHED]: service on VIP:PORT with vm1 and vm2.
