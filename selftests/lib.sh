@@ -341,7 +341,8 @@ fault_inject_each()
 		LD_PRELOAD=$FAULT_NTH_SO FAIL_NTH=$nth FAIL_NTH_REPORT=$report \
 			"$@" > /dev/null 2>&1
 		FAULT_RC=$?
-		left=$(cat "$report")
+		left=
+		read -r left < "$report"
 		if [ -n "${FAULT_AFTER:-}" ] && ! $FAULT_AFTER; then
 			log_info "fault injection: check failed after failing allocation #$nth of '$*'"
 			rm -f "$report"

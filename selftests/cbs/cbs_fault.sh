@@ -62,20 +62,57 @@ table()
 	cbs_table writeback sequential_cutoff 0 promote_threshold 1 "$@"
 }
 
+# Each check below runs once per injection point, hundreds of times per
+# test, and a process start costs about a second on the emulated
+# debug kernel: the checks use shell builtins and sysfs where a program
+# is not needed (dm_exists, one dmsetup status per check).
+
+# dm_exists NAME: a device-mapper device NAME exists; its node (devtmpfs)
+# is left in DM_DEV. No dmsetup: sysfs names it.
+dm_exists()
+{
+	local f n
+
+	for f in /sys/block/dm-*/dm/name; do
+		[ -r "$f" ] || continue
+		read -r n < "$f" && [ "$n" = "$1" ] || continue
+		f=${f#/sys/block/}
+		DM_DEV=/dev/${f%%/*}
+		[ -b "$DM_DEV" ]
+		return
+	done
+	return 1
+}
+
+# status_rw: RW="rw" or "ro", the metadata state in cbsf's status line
+# $ST (the field status_named calls rw, found the same way, without awk)
+status_rw()
+{
+	local -a f
+	local i
+
+	read -ra f <<< "$ST"
+	i=$((15 + f[14]))		# after the feature words: core args
+	i=$((i + f[i] + 2))		# after them and the policy name: its args
+	i=$((i + f[i] + 1))
+	RW=${f[i]}
+}
+
 # works: the live device serves reads and writes and reports a status
+# (left in ST)
 works()
 {
-	dmsetup mknodes cbsf
-	dd if=/dev/urandom of=$DEV bs=4k count=8 seek=16 oflag=direct status=none &&
-		dd if=$DEV of=/dev/null bs=4k count=32 iflag=direct status=none &&
-		dmsetup status cbsf | grep -q " cbs "
+	dm_exists cbsf &&
+		dd if=/dev/urandom of="$DM_DEV" bs=4k count=8 seek=16 oflag=direct status=none &&
+		dd if="$DM_DEV" of=/dev/null bs=4k count=32 iflag=direct status=none &&
+		ST=$(dmsetup status cbsf) && [[ "$ST" == *" cbs "* ]]
 }
 
 # after_create: the device is absent, or works and is removed; a failed
 # format may leave a partial superblock: zero both slots for the next run
 after_create()
 {
-	if dmsetup info cbsf > /dev/null 2>&1; then
+	if dm_exists cbsf; then
 		works || { log_info "created, but does not work"; return 1; }
 		dmsetup remove cbsf || { log_info "cannot remove"; return 1; }
 		CREATED=$((CREATED + 1))
@@ -94,7 +131,7 @@ test_create_fresh()
 	check_err $? "create over fresh metadata under fault injection"
 	log_info "$FAULT_POINTS injection points, $CREATED runs created the device"
 	dmsetup create --noudevsync cbsf --table "$(table)" && works && dmsetup remove cbsf &&
-		! dmsetup info cbsf > /dev/null 2>&1
+		! dm_exists cbsf
 	check_err $? "create and remove after the fault runs"
 	log_test "create (format): each allocation failing in turn"
 }
@@ -104,7 +141,7 @@ after_load()
 {
 	local dirty
 
-	if dmsetup info cbsf > /dev/null 2>&1; then
+	if dm_exists cbsf; then
 		dirty=$(CBS=cbsf status_named dirty)
 		[ "$dirty" = "$DIRTY" ] || { log_info "dirty $dirty, want $DIRTY"; return 1; }
 	fi
@@ -162,7 +199,8 @@ test_reload()
 after_flush()
 {
 	works || { log_info "device does not work after the flush"; return 1; }
-	if [ "$(CBS=cbsf status_named rw)" = ro ]; then
+	status_rw
+	if [ "$RW" = ro ]; then
 		READ_ONLY=$((READ_ONLY + 1))
 		dmsetup remove cbsf || return 1
 		wipe_md
@@ -247,7 +285,7 @@ after_row_load()
 {
 	local mapped
 
-	if [ -z "${FRESH:-}" ] && dmsetup info cbsf > /dev/null 2>&1; then
+	if [ -z "${FRESH:-}" ] && dm_exists cbsf; then
 		mapped=$(CBS=cbsf status_named mapped)
 		[ "$mapped" = "$MAPPED" ] || { log_info "mapped $mapped, want $MAPPED"; return 1; }
 	fi
@@ -281,7 +319,9 @@ after_snap()
 {
 	local list
 
-	if [ "$(CBS=cbsf status_named rw)" = ro ]; then
+	ST=$(dmsetup status cbsf) || return 1
+	status_rw
+	if [ "$RW" = ro ]; then
 		# read-only: the volume still reads; then a fresh one
 		dd if=$DEV of=/dev/null bs=4k count=32 iflag=direct status=none ||
 			{ log_info "read-only volume does not read"; return 1; }
@@ -327,8 +367,9 @@ test_row_snap()
 # means a fresh volume (suspended again, with its snapshot)
 after_rollback()
 {
-	dmsetup status cbsf > /dev/null || return 1
-	if [ "$(CBS=cbsf status_named rw)" = ro ]; then
+	ST=$(dmsetup status cbsf) || return 1
+	status_rw
+	if [ "$RW" = ro ]; then
 		READ_ONLY=$((READ_ONLY + 1))
 		dmsetup resume cbsf && dmsetup remove cbsf && row_fresh &&
 			dmsetup message cbsf 0 snapshot create y && dmsetup suspend cbsf ||
@@ -356,9 +397,8 @@ test_row_rollback()
 # after_snapdev: the snapshot device is absent, or reads and is removed
 after_snapdev()
 {
-	if dmsetup info snapf > /dev/null 2>&1; then
-		dmsetup mknodes snapf
-		dd if=/dev/mapper/snapf of=/dev/null bs=4k count=64 iflag=direct status=none ||
+	if dm_exists snapf; then
+		dd if="$DM_DEV" of=/dev/null bs=4k count=64 iflag=direct status=none ||
 			{ log_info "snapshot device does not read"; return 1; }
 		dmsetup remove snapf || return 1
 		CREATED=$((CREATED + 1))
